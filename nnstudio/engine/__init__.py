@@ -1,0 +1,1 @@
+"""nnstudio's NumPy training engine. It imports no Qt module."""

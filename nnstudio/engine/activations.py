@@ -1,0 +1,186 @@
+"""Activation functions, each with its derivative beside it, registered by name.
+
+Shapes: z and a are (samples, units). ``backward`` takes dLoss/da and returns
+dLoss/dz for the same batch. Element-wise activations only define
+``derivative(z, a)``, the value of da/dz at each element; the base class turns
+it into ``backward``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nnstudio.engine.errors import EngineError, StepBackpropagationError
+
+Array = NDArray[np.floating]
+
+
+class Activation:
+    """One activation function: its forward map and its backward map."""
+
+    name: ClassVar[str] = ""
+    # False for step: its derivative is zero almost everywhere, so gradient
+    # descent cannot learn through it.
+    differentiable: ClassVar[bool] = True
+
+    def forward(self, z: Array) -> Array:
+        raise NotImplementedError
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        """Return da/dz element by element; z is the pre-activation, a = forward(z)."""
+        raise NotImplementedError
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """Return dLoss/dz given dLoss/da."""
+        result: Array = grad_a * self.derivative(z, a)
+        return result
+
+    def describe(self) -> dict[str, float | str]:
+        """Return the fields a project file stores for this activation."""
+        return {"activation": self.name}
+
+
+ACTIVATIONS: dict[str, Callable[..., Activation]] = {}
+
+
+def register(cls: type[Activation]) -> type[Activation]:
+    """Add an activation class to the registry under its ``name``."""
+    ACTIVATIONS[cls.name] = cls
+    return cls
+
+
+def make_activation(name: str, slope: float = 0.01) -> Activation:
+    """Build the activation registered as ``name``; ``slope`` applies to leaky_relu."""
+    if name not in ACTIVATIONS:
+        choices = ", ".join(sorted(ACTIVATIONS))
+        raise EngineError(f"unknown activation {name!r}; choose one of: {choices}")
+    if name == "leaky_relu":
+        return LeakyReLU(slope)
+    return ACTIVATIONS[name]()
+
+
+@register
+class Identity(Activation):
+    name = "identity"
+
+    def forward(self, z: Array) -> Array:
+        return z
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.ones_like(z)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return grad_a
+
+
+@register
+class Step(Activation):
+    """Heaviside step with step(0) = 1, the threshold unit of the perceptron."""
+
+    name = "step"
+    differentiable = False
+
+    def forward(self, z: Array) -> Array:
+        return (z >= 0).astype(z.dtype)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        raise StepBackpropagationError()
+
+
+@register
+class Sigmoid(Activation):
+    name = "sigmoid"
+
+    def forward(self, z: Array) -> Array:
+        # Split by sign so exp never overflows: for z < 0 use e^z / (1 + e^z).
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return a * (1.0 - a)
+
+
+@register
+class Tanh(Activation):
+    name = "tanh"
+
+    def forward(self, z: Array) -> Array:
+        return np.tanh(z)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return 1.0 - a * a
+
+
+@register
+class ReLU(Activation):
+    """max(0, z); the derivative is taken as 0 at z = 0, as PyTorch does."""
+
+    name = "relu"
+
+    def forward(self, z: Array) -> Array:
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return (z > 0).astype(z.dtype)
+
+
+@register
+class LeakyReLU(Activation):
+    """z for z > 0, slope * z otherwise; the derivative is slope at z <= 0."""
+
+    name = "leaky_relu"
+
+    def __init__(self, slope: float = 0.01) -> None:
+        self.slope = float(slope)
+
+    def forward(self, z: Array) -> Array:
+        return np.where(z > 0, z, self.slope * z)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.where(z > 0, 1.0, self.slope).astype(z.dtype)
+
+    def describe(self) -> dict[str, float | str]:
+        return {"activation": self.name, "slope": self.slope}
+
+
+@register
+class Absolute(Activation):
+    """|z|; the derivative is sign(z), taken as 0 at z = 0."""
+
+    name = "abs"
+
+    def forward(self, z: Array) -> Array:
+        return np.abs(z)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.sign(z)
+
+
+@register
+class Softmax(Activation):
+    """Softmax over each row. Not element-wise: backward applies the Jacobian."""
+
+    name = "softmax"
+
+    def forward(self, z: Array) -> Array:
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        result: Array = e / e.sum(axis=1, keepdims=True)
+        return result
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        raise EngineError("softmax has no element-wise derivative; use backward()")
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        # For each row: dz_i = a_i * (g_i - sum_j g_j a_j).
+        inner = (grad_a * a).sum(axis=1, keepdims=True)
+        result: Array = a * (grad_a - inner)
+        return result
+
+
+HIDDEN_ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "abs")
+OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "softmax", "step")

@@ -1,0 +1,1 @@
+"""The network canvas: layers, neurons and weighted connections on a QGraphicsScene."""

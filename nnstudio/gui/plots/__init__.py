@@ -1,0 +1,1 @@
+"""Live pyqtgraph plots: the loss curve and the decision boundary."""

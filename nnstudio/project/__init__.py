@@ -1,0 +1,1 @@
+"""The nnstudio document: network drawing, dataset, settings, weights, history. No Qt."""

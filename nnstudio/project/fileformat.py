@@ -1,0 +1,370 @@
+"""Reading and writing project files: versioned JSON, validated field by field.
+
+docs/project-format.md documents every field. Reading never executes anything
+from the file: it is parsed with the json module and each value is checked
+before it reaches the project.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnstudio.engine.errors import GraphError
+from nnstudio.engine.initializers import INITIALIZERS
+from nnstudio.engine.losses import LOSSES
+from nnstudio.engine.network import LayerParameters, Parameters
+from nnstudio.engine.optimizers import OPTIMIZERS
+from nnstudio.engine.training import BATCH_MODES, History
+from nnstudio.project.datasets import BUILTIN_TARGETS, Dataset, builtin_dataset
+from nnstudio.project.fields import (
+    FieldError,
+    ProjectError,
+    as_bool,
+    as_float,
+    as_int,
+    as_list,
+    as_matrix,
+    as_object,
+    as_text,
+    require,
+)
+from nnstudio.project.model import INPUT, MAX_UNITS, OUTPUT, Layer, Project, Settings
+
+FORMAT_NAME = "nnstudio-project"
+FORMAT_VERSION = 1
+SUFFIX = ".nnproj"
+MAX_FILE_BYTES = 50_000_000
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read and validate the project file at ``path``; raises ProjectError naming the problem."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ProjectError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: is a folder, not a project file") from None
+    except PermissionError:
+        raise ProjectError(f"{path}: permission denied") from None
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    try:
+        return project_from_text(text)
+    except ProjectError as error:
+        raise ProjectError(f"{path}: {error}") from None
+
+
+def project_from_text(text: str) -> Project:
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise ProjectError(
+            f"not a valid JSON document (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    except RecursionError:
+        raise ProjectError("not a valid project: the JSON is nested too deeply") from None
+    return project_from_dict(data)
+
+
+def project_from_dict(data: Any) -> Project:
+    """Validate a parsed JSON document and build the project it describes."""
+    data = as_object(data, "(top level)")
+    _check_format(data)
+    layers, connections = _read_network(as_object(require(data, "network", ""), "network"))
+    dataset = _read_dataset(require(data, "dataset", ""))
+    settings = _read_settings(as_object(require(data, "training", ""), "training"))
+    description = as_text(data.get("description", ""), "description")
+    project = Project(layers, connections, dataset, settings, description)
+
+    _check_sizes(project)
+    try:
+        spec = project.network_spec()
+    except GraphError as error:
+        raise FieldError("network.connections", str(error)) from None
+    _check_loss(project)
+
+    raw_parameters = data.get("parameters")
+    if raw_parameters is None:
+        project.reinitialize()
+    else:
+        block = as_object(raw_parameters, "parameters")
+        initial = _read_parameters(require(block, "initial", "parameters"), "parameters.initial", spec)
+        current = block.get("current")
+        project.initial_parameters = initial
+        project.parameters = (
+            _read_parameters(current, "parameters.current", spec)
+            if current is not None
+            else {name: layer.copy() for name, layer in initial.items()}
+        )
+    project.history = _read_history(data.get("history"))
+    return project
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    """Return the JSON document for ``project``; the inverse of project_from_dict."""
+    s = project.settings
+    dataset: dict[str, Any]
+    if project.dataset.builtin is not None:
+        dataset = {"builtin": project.dataset.builtin}
+    else:
+        dataset = {
+            "name": project.dataset.name,
+            "inputs": project.dataset.X.tolist(),
+            "targets": project.dataset.y.tolist(),
+        }
+    document: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "description": project.description,
+        "network": {
+            "layers": [_layer_to_dict(layer) for layer in project.layers],
+            "connections": [list(pair) for pair in project.connections],
+        },
+        "dataset": dataset,
+        "training": {
+            "loss": s.loss,
+            "learning_rate": s.learning_rate,
+            "optimizer": s.optimizer,
+            "momentum": s.momentum,
+            "batch_mode": s.batch_mode,
+            "batch_size": s.batch_size,
+            "epochs": s.epochs,
+            "seed": s.seed,
+            "initializer": s.initializer,
+            "init_scale": s.init_scale,
+        },
+        "parameters": None,
+        "history": {"loss": list(project.history.loss), "accuracy": list(project.history.accuracy)},
+    }
+    if project.initial_parameters is not None and project.parameters is not None:
+        document["parameters"] = {
+            "initial": _parameters_to_dict(project.initial_parameters),
+            "current": _parameters_to_dict(project.parameters),
+        }
+    return document
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write ``project`` to ``path`` atomically: a crash mid-save leaves the old file intact."""
+    path = Path(path)
+    # JSON has no NaN: an epoch without an accuracy (regression) is written as null.
+    text = json.dumps(_nan_to_none(project_to_dict(project)), indent=1, allow_nan=False)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _reject_constant(name: str) -> None:
+    raise ProjectError(f"the file contains {name}, which is not a number JSON allows")
+
+
+def _check_format(data: dict[str, Any]) -> None:
+    name = require(data, "format", "")
+    if name != FORMAT_NAME:
+        raise FieldError("format", f"expected {FORMAT_NAME!r}, got {name!r}; this is not a project")
+    version = as_int(require(data, "version", ""), "version", 0, 10**6)
+    if version > FORMAT_VERSION:
+        raise FieldError(
+            "version",
+            f"the file has format version {version}, but this nnstudio reads versions up to "
+            f"{FORMAT_VERSION}; open it with a newer nnstudio",
+        )
+    if version < 1:
+        raise FieldError("version", f"{version} is not a format version; the first is 1")
+
+
+def _read_network(network: dict[str, Any]) -> tuple[list[Layer], list[tuple[str, str]]]:
+    raw_layers = as_list(require(network, "layers", "network"), "network.layers")
+    layers = [_read_layer(item, f"network.layers[{i}]") for i, item in enumerate(raw_layers)]
+    names = [layer.name for layer in layers]
+    for role, name in (("input", INPUT), ("output", OUTPUT)):
+        matching = [layer for layer in layers if layer.role == role]
+        if len(matching) != 1 or matching[0].name != name:
+            raise FieldError(
+                "network.layers", f"needs exactly one {role} layer, named {name!r}"
+            )
+    if len(set(names)) != len(names):
+        raise FieldError("network.layers", "two layers have the same name")
+
+    raw_connections = as_list(require(network, "connections", "network"), "network.connections")
+    connections: list[tuple[str, str]] = []
+    for index, item in enumerate(raw_connections):
+        field = f"network.connections[{index}]"
+        pair = as_list(item, field)
+        if len(pair) != 2:
+            raise FieldError(field, "expected [source layer, target layer]")
+        source, target = as_text(pair[0], field), as_text(pair[1], field)
+        for end in (source, target):
+            if end not in names:
+                raise FieldError(field, f"names layer {end!r}, which does not exist")
+        if (source, target) in connections:
+            raise FieldError(field, f"connects {source!r} to {target!r} a second time")
+        connections.append((source, target))
+    return layers, connections
+
+
+def _read_layer(item: Any, field: str) -> Layer:
+    data = as_object(item, field)
+    name = as_text(require(data, "name", field), f"{field}.name")
+    if not name.strip() or len(name) > 60:
+        raise FieldError(f"{field}.name", "must be 1 to 60 characters")
+    role = as_text(require(data, "role", field), f"{field}.role", ("input", "hidden", "output"))
+    units = as_int(require(data, "units", field), f"{field}.units", 1, MAX_UNITS)
+    position = as_list(data.get("position", [0, 0]), f"{field}.position")
+    if len(position) != 2:
+        raise FieldError(f"{field}.position", "expected [x, y]")
+    x = as_float(position[0], f"{field}.position", -1e6, 1e6)
+    y = as_float(position[1], f"{field}.position", -1e6, 1e6)
+    layer = Layer(name, role, units, position=(x, y))
+    if role == "input":
+        return layer
+    choices = OUTPUT_ACTIVATIONS if role == "output" else HIDDEN_ACTIVATIONS
+    layer.activation = as_text(require(data, "activation", field), f"{field}.activation", choices)
+    layer.bias = as_bool(data.get("bias", True), f"{field}.bias")
+    layer.slope = as_float(data.get("slope", 0.01), f"{field}.slope", 0.0, 1.0)
+    return layer
+
+
+def _read_dataset(item: Any) -> Dataset:
+    data = as_object(item, "dataset")
+    if "builtin" in data:
+        name = as_text(data["builtin"], "dataset.builtin", tuple(BUILTIN_TARGETS))
+        return builtin_dataset(name)
+    X = as_matrix(require(data, "inputs", "dataset"), "dataset.inputs")
+    y = as_matrix(require(data, "targets", "dataset"), "dataset.targets")
+    if X.ndim != 2 or y.ndim != 2 or len(X) == 0:
+        raise FieldError("dataset", "inputs and targets must be non-empty lists of rows")
+    if len(X) != len(y):
+        raise FieldError("dataset.targets", f"has {len(y)} rows but inputs has {len(X)}")
+    name = as_text(data.get("name", "custom"), "dataset.name")
+    return Dataset(X, y, None, name)
+
+
+def _read_settings(data: dict[str, Any]) -> Settings:
+    s = Settings()
+    s.loss = as_text(require(data, "loss", "training"), "training.loss", tuple(LOSSES))
+    s.learning_rate = as_float(
+        require(data, "learning_rate", "training"), "training.learning_rate", 0.0, 1e3, True
+    )
+    s.optimizer = as_text(data.get("optimizer", "sgd"), "training.optimizer", OPTIMIZERS)
+    s.momentum = as_float(data.get("momentum", 0.9), "training.momentum", 0.0, 1.0)
+    s.batch_mode = as_text(data.get("batch_mode", "full"), "training.batch_mode", BATCH_MODES)
+    s.batch_size = as_int(data.get("batch_size", 32), "training.batch_size", 1, 1_000_000)
+    s.epochs = as_int(require(data, "epochs", "training"), "training.epochs", 1, 100_000_000)
+    s.seed = as_int(data.get("seed", 0), "training.seed", 0, 2**32 - 1)
+    s.initializer = as_text(
+        data.get("initializer", "xavier_uniform"), "training.initializer", tuple(INITIALIZERS)
+    )
+    s.init_scale = as_float(data.get("init_scale", 0.5), "training.init_scale", 0.0, 100.0)
+    return s
+
+
+def _check_sizes(project: Project) -> None:
+    dataset = project.dataset
+    for name, count, what in (
+        (INPUT, dataset.input_count, "inputs"),
+        (OUTPUT, dataset.output_count, "target columns"),
+    ):
+        layer = project.layer(name)
+        if layer.units != count:
+            index = project.layers.index(layer)
+            raise FieldError(
+                f"network.layers[{index}].units",
+                f"the {name} layer has {layer.units} units but the dataset has {count} {what}",
+            )
+
+
+def _check_loss(project: Project) -> None:
+    loss = LOSSES[project.settings.loss]
+    output = project.output_layer().activation
+    if loss.logit_activation is not None and output != loss.logit_activation:
+        raise FieldError(
+            "training.loss",
+            f"{loss.name} needs a {loss.logit_activation} output layer, but it uses {output}",
+        )
+
+
+def _read_parameters(item: Any, field: str, spec: Any) -> Parameters:
+    data = as_object(item, field)
+    parameters: Parameters = {}
+    for name in spec.order:
+        layer_field = f"{field}.{name}"
+        layer = as_object(require(data, name, field), layer_field)
+        units = spec.layer(name).units
+        W = as_matrix(require(layer, "W", layer_field), f"{layer_field}.W", (spec.fan_in(name), units))
+        raw_b = layer.get("b")
+        if spec.layer(name).bias:
+            b = as_matrix(raw_b, f"{layer_field}.b", (units,))
+        elif raw_b is not None:
+            raise FieldError(f"{layer_field}.b", "the layer has no bias; use null")
+        else:
+            b = None
+        parameters[name] = LayerParameters(W, b)
+    extra = set(data) - set(spec.order)
+    if extra:
+        raise FieldError(field, f"has weights for unknown layers: {', '.join(sorted(extra))}")
+    return parameters
+
+
+def _read_history(item: Any) -> History:
+    if item is None:
+        return History()
+    data = as_object(item, "history")
+    loss = as_list(data.get("loss", []), "history.loss")
+    acc = as_list(data.get("accuracy", []), "history.accuracy")
+    history = History()
+    for index, value in enumerate(loss):
+        history.loss.append(as_float(value, f"history.loss[{index}]"))
+    for index, value in enumerate(acc):
+        if value is None:
+            history.accuracy.append(math.nan)
+        else:
+            history.accuracy.append(as_float(value, f"history.accuracy[{index}]", 0.0, 1.0))
+    if len(history.accuracy) != len(history.loss):
+        raise FieldError("history.accuracy", "must have one entry per entry of history.loss")
+    return history
+
+
+def _layer_to_dict(layer: Layer) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": layer.name, "role": layer.role, "units": layer.units}
+    if layer.role != "input":
+        data["activation"] = layer.activation
+        data["bias"] = layer.bias
+        if layer.activation == "leaky_relu":
+            data["slope"] = layer.slope
+    data["position"] = [round(layer.position[0], 2), round(layer.position[1], 2)]
+    return data
+
+
+def _parameters_to_dict(parameters: Parameters) -> dict[str, Any]:
+    # tolist() writes each float64 with repr, which reads back bit for bit.
+    return {
+        name: {"W": layer.W.tolist(), "b": None if layer.b is None else layer.b.tolist()}
+        for name, layer in parameters.items()
+    }
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list):
+        return [_nan_to_none(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _nan_to_none(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,171 @@
+"""The project: the drawn network, its dataset, training settings, weights and history.
+
+The input layer's size always follows the dataset's input count and the output
+layer's size its target count; the hidden layers and every connection are what
+the user drew. Whenever the shape of the network changes, the weights are drawn
+again from the seed, so the same project always starts from the same weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnstudio.engine.errors import GraphError
+from nnstudio.engine.graph import LayerSpec, NetworkSpec
+from nnstudio.engine.initializers import initialize
+from nnstudio.engine.network import Network, Parameters, copy_parameters
+from nnstudio.engine.training import History, TrainingSettings
+from nnstudio.project.datasets import Dataset, builtin_dataset
+
+MAX_UNITS = 64
+INPUT = "input"
+OUTPUT = "output"
+
+
+@dataclass
+class Layer:
+    """One layer as drawn: name, role, size, activation and place on the canvas."""
+
+    name: str
+    role: str  # "input", "hidden" or "output"
+    units: int
+    activation: str = "identity"
+    bias: bool = True
+    slope: float = 0.01
+    position: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class Settings(TrainingSettings):
+    """Training settings plus how the first weights are drawn."""
+
+    initializer: str = "xavier_uniform"
+    init_scale: float = 0.5
+
+
+@dataclass
+class Project:
+    """Everything a project file holds."""
+
+    layers: list[Layer]
+    connections: list[tuple[str, str]]
+    dataset: Dataset
+    settings: Settings = field(default_factory=Settings)
+    description: str = ""
+    initial_parameters: Parameters | None = None
+    parameters: Parameters | None = None
+    history: History = field(default_factory=History)
+
+    # layers and connections
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def has_layer(self, name: str) -> bool:
+        return any(layer.name == name for layer in self.layers)
+
+    def new_layer_name(self) -> str:
+        index = 1
+        while self.has_layer(f"hidden {index}"):
+            index += 1
+        return f"hidden {index}"
+
+    def network_spec(self) -> NetworkSpec:
+        """Return the engine's view of the drawing; raises GraphError when it is not a network."""
+        specs = []
+        for layer in self.layers:
+            if layer.role == "input":
+                continue
+            sources = tuple(source for source, target in self.connections if target == layer.name)
+            specs.append(
+                LayerSpec(layer.name, layer.units, layer.activation, sources, layer.bias, layer.slope)
+            )
+        spec = NetworkSpec(self.input_layer().units, tuple(specs), input_name=INPUT)
+        if spec.output_name != OUTPUT:
+            raise GraphError(
+                f"layer {spec.output_name!r} leads nowhere; connect it towards the output layer"
+            )
+        return spec
+
+    def input_layer(self) -> Layer:
+        return self.layer(INPUT)
+
+    def output_layer(self) -> Layer:
+        return self.layer(OUTPUT)
+
+    def parameter_count(self) -> int | None:
+        """Return the number of weights and biases, or None while the drawing is not a network."""
+        try:
+            return self.network_spec().parameter_count()
+        except GraphError:
+            return None
+
+    # dataset
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Use ``dataset``, resizing the input and output layers to fit it."""
+        self.dataset = dataset
+        self.input_layer().units = dataset.input_count
+        self.output_layer().units = dataset.output_count
+
+    # weights
+
+    def network(self) -> Network:
+        """Return an engine network with the current weights (drawing them if needed)."""
+        spec = self.network_spec()
+        if not self._parameters_fit(spec):
+            self.reinitialize()
+        assert self.parameters is not None
+        return Network(spec, copy_parameters(self.parameters))
+
+    def reinitialize(self) -> None:
+        """Draw new first weights from the seed and forget the training history."""
+        spec = self.network_spec()
+        s = self.settings
+        self.initial_parameters = initialize(spec, s.initializer, s.seed, s.init_scale)
+        self.parameters = copy_parameters(self.initial_parameters)
+        self.history = History()
+
+    def reset_weights(self) -> None:
+        """Go back to the first weights exactly and clear the history."""
+        initial = self.initial_parameters
+        if initial is None or not _fits(self.network_spec(), initial):
+            self.reinitialize()
+            return
+        self.parameters = copy_parameters(self.initial_parameters)
+        self.history = History()
+
+    def _parameters_fit(self, spec: NetworkSpec) -> bool:
+        if self.parameters is None or self.initial_parameters is None:
+            return False
+        return _fits(spec, self.parameters) and _fits(spec, self.initial_parameters)
+
+
+def _fits(spec: NetworkSpec, parameters: Parameters) -> bool:
+    if set(parameters) != set(spec.order):
+        return False
+    for name in spec.order:
+        layer = spec.layer(name)
+        params = parameters[name]
+        if params.W.shape != (spec.fan_in(name), layer.units):
+            return False
+        if (params.b is None) == layer.bias:
+            return False
+    return True
+
+
+def default_project(dataset_name: str = "xor") -> Project:
+    """Return the project a new window starts with: input, one hidden layer, output."""
+    dataset = builtin_dataset(dataset_name)
+    layers = [
+        Layer(INPUT, "input", dataset.input_count, position=(0.0, 0.0)),
+        Layer("hidden 1", "hidden", 4, "tanh", position=(220.0, 0.0)),
+        Layer(OUTPUT, "output", dataset.output_count, "sigmoid", position=(440.0, 0.0)),
+    ]
+    connections = [(INPUT, "hidden 1"), ("hidden 1", OUTPUT)]
+    project = Project(layers, connections, dataset)
+    project.reinitialize()
+    return project
