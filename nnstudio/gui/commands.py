@@ -19,8 +19,6 @@ from nnstudio.project.model import INPUT, OUTPUT, Layer, Project
 
 Edit = Callable[[Project], None]
 
-MOVE_ID = 1001
-
 
 KEEP_WEIGHTS = "keep"  # the edit leaves weights and history alone
 REDRAW_WEIGHTS = "redraw"  # the network's shape changed: draw new first weights
@@ -56,7 +54,7 @@ class ProjectCommand(QUndoCommand):
 
 
 class MoveLayerCommand(QUndoCommand):
-    """Move a layer on the canvas; consecutive moves of the same layer merge into one step."""
+    """Move a layer on the canvas; the canvas pushes one per finished drag."""
 
     def __init__(
         self,
@@ -70,15 +68,6 @@ class MoveLayerCommand(QUndoCommand):
         self.name = name
         self.old = old
         self.new = new
-
-    def id(self) -> int:
-        return MOVE_ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, MoveLayerCommand) or other.name != self.name:
-            return False
-        self.new = other.new
-        return True
 
     def redo(self) -> None:
         self._place(self.new)
@@ -130,9 +119,9 @@ def remove_items(
 def connect_layers(document: ProjectDocument, source: str, target: str) -> ProjectCommand | None:
     """Connect ``source`` to ``target``; None when that is not a connection one can draw."""
     project = document.project
-    if source == target or target == INPUT or source == OUTPUT:
-        return None
-    if (source, target) in project.connections or (target, source) in project.connections:
+    drawn = project.connections
+    invalid = source == target or target == INPUT or source == OUTPUT
+    if invalid or (source, target) in drawn or (target, source) in drawn:
         return None
 
     def edit(project: Project) -> None:
