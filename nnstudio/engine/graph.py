@@ -88,17 +88,19 @@ def _check_graph(spec: NetworkSpec) -> tuple[tuple[str, ...], str]:
                 raise GraphError(f"layer {layer.name!r} is connected from unknown layer {source!r}")
             consumers[source].append(layer.name)
 
+    # Sorting first reports any cycle by name. Without a cycle at least one
+    # layer feeds no other, because following consumers must come to an end.
+    order = _topological_order(spec, consumers)
+
     outputs = [name for name in names if not consumers[name]]
-    if not outputs:
-        raise GraphError("the network has no output layer; every layer feeds another one")
     if len(outputs) > 1:
         listed = ", ".join(repr(name) for name in outputs)
         raise GraphError(
-            f"layers {listed} lead nowhere; connect each of them towards the output layer"
+            f"layers {listed} have no outgoing connection, but a network has exactly one "
+            "output layer; connect all but one of them to a later layer"
         )
 
     # One sink and no cycle: every layer then reaches the output.
-    order = _topological_order(spec, consumers)
     return tuple(order), outputs[0]
 
 
@@ -137,4 +139,3 @@ def _topological_order(spec: NetworkSpec, consumers: dict[str, list[str]]) -> li
             "remove a connection so that signals only flow forward"
         )
     return order
-

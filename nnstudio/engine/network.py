@@ -188,6 +188,6 @@ class Network:
 
 
 def _cast(params: LayerParameters, dtype: type) -> LayerParameters:
-    W = np.array(params.W, dtype=dtype)
-    b = None if params.b is None else np.array(params.b, dtype=dtype)
+    W: Array = np.array(params.W, dtype=dtype)
+    b: Array | None = None if params.b is None else np.array(params.b, dtype=dtype)
     return LayerParameters(W, b)

@@ -19,6 +19,7 @@ from nnstudio.engine.network import Network, Parameters, copy_parameters
 from nnstudio.engine.optimizers import make_optimizer
 
 Array = NDArray[np.floating]
+Rows = NDArray[np.intp]
 
 BATCH_MODES = ("full", "minibatch", "stochastic")
 
@@ -68,8 +69,8 @@ class Trainer:
         if len(X) == 0:
             raise EngineError("the dataset has no samples; add at least one row")
         self.network = network
-        self.X = np.asarray(X, dtype=network.dtype)
-        self.y = np.asarray(y, dtype=network.dtype)
+        self.X: Array = np.asarray(X, dtype=network.dtype)
+        self.y: Array = np.asarray(y, dtype=network.dtype)
         self.settings = settings
         self.loss_function: Loss = make_loss(settings.loss)
         self.optimizer = make_optimizer(
@@ -78,7 +79,7 @@ class Trainer:
         self.history = History()
         self.epoch = 0
         self._rng = np.random.default_rng([settings.seed, 1])
-        self._batches: list[Array] = []
+        self._batches: list[Rows] = []
         self._last_finite: Parameters = copy_parameters(network.parameters)
         self._check_loss_fits()
 
@@ -135,7 +136,7 @@ class Trainer:
             loss = self.network.loss_of(run, self.y, self.loss_function)
         return loss, accuracy(run.output(self.network.spec), self.y)
 
-    def _plan_epoch(self) -> list[Array]:
+    def _plan_epoch(self) -> list[Rows]:
         count = len(self.X)
         size = self.batch_size
         if size >= count:

@@ -50,7 +50,8 @@ class Dataset:
         """Return each sample's class: the target for one output, the argmax for several."""
         if self.output_count == 1:
             return (self.y[:, 0] >= 0.5).astype(np.int64)
-        return self.y.argmax(axis=1).astype(np.int64)
+        classes: NDArray[np.int64] = self.y.argmax(axis=1).astype(np.int64)
+        return classes
 
     def copy(self) -> Dataset:
         return Dataset(self.X.copy(), self.y.copy(), self.builtin, self.name)

@@ -76,7 +76,7 @@ def as_int(value: Any, field: str, low: int, high: int) -> int:
             raise FieldError(field, f"expected a whole number, got {_kind(value)} ({value!r})")
     if not low <= value <= high:
         raise FieldError(field, f"{value} is out of range; expected {low} to {high}")
-    return value
+    return int(value)
 
 
 def as_float(
@@ -84,7 +84,11 @@ def as_float(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FieldError(field, f"expected a number, got {_kind(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        # JSON whole numbers have no size limit, but a float stops near 1.8e308.
+        raise FieldError(field, "the number is too large; expected a finite number") from None
     if not math.isfinite(number):
         raise FieldError(field, f"{value} is not a finite number")
     too_low = number <= low if low_open else number < low
@@ -102,6 +106,10 @@ def as_matrix(value: Any, field: str, shape: tuple[int, ...] | None = None) -> N
     _check_numbers(value, field)
     try:
         array = np.array(value, dtype=np.float64)
+    except OverflowError:
+        raise FieldError(
+            field, "contains a number that is too large; expected finite numbers"
+        ) from None
     except (TypeError, ValueError):
         raise FieldError(field, "expected numbers in equal-length rows") from None
     if array.dtype != np.float64 or array.ndim not in (1, 2):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         raise ProjectError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
         raise ProjectError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise ProjectError(f"{path}: could not be read ({error.strerror or error})") from None
     try:
         return project_from_text(text)
     except ProjectError as error:
@@ -65,13 +68,18 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 def project_from_text(text: str) -> Project:
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_read_constant)
     except json.JSONDecodeError as error:
         raise ProjectError(
             f"not a valid JSON document (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
     except RecursionError:
         raise ProjectError("not a valid project: the JSON is nested too deeply") from None
+    except ValueError:
+        # Python's int() rejects a whole number of more than 4300 digits.
+        raise ProjectError(
+            "not a valid project: a number in the file has too many digits"
+        ) from None
     return project_from_dict(data)
 
 
@@ -97,7 +105,9 @@ def project_from_dict(data: Any) -> Project:
         project.reinitialize()
     else:
         block = as_object(raw_parameters, "parameters")
-        initial = _read_parameters(require(block, "initial", "parameters"), "parameters.initial", spec)
+        initial = _read_parameters(
+            require(block, "initial", "parameters"), "parameters.initial", spec
+        )
         current = block.get("current")
         project.initial_parameters = initial
         project.parameters = (
@@ -138,6 +148,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "batch_mode": s.batch_mode,
             "batch_size": s.batch_size,
             "epochs": s.epochs,
+            "target_loss": s.target_loss,
             "seed": s.seed,
             "initializer": s.initializer,
             "init_scale": s.init_scale,
@@ -164,14 +175,30 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             stream.write(text + "\n")
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _reject_constant(name: str) -> None:
-    raise ProjectError(f"the file contains {name}, which is not a number JSON allows")
+def _file_mode(path: Path) -> int:
+    """Return the permission bits for the saved file: those of the file it replaces, if any."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        pass
+    # mkstemp makes files readable by their owner only; a new project gets the
+    # mode open() would give it. Reading the umask means setting it briefly.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _read_constant(name: str) -> float:
+    # NaN, Infinity and -Infinity are not JSON, but reading them as floats lets
+    # the field checks, which reject every non-finite number, name the field.
+    return float(name)
 
 
 def _check_format(data: dict[str, Any]) -> None:
@@ -196,9 +223,7 @@ def _read_network(network: dict[str, Any]) -> tuple[list[Layer], list[tuple[str,
     for role, name in (("input", INPUT), ("output", OUTPUT)):
         matching = [layer for layer in layers if layer.role == role]
         if len(matching) != 1 or matching[0].name != name:
-            raise FieldError(
-                "network.layers", f"needs exactly one {role} layer, named {name!r}"
-            )
+            raise FieldError("network.layers", f"needs exactly one {role} layer, named {name!r}")
     if len(set(names)) != len(names):
         raise FieldError("network.layers", "two layers have the same name")
 
@@ -267,6 +292,9 @@ def _read_settings(data: dict[str, Any]) -> Settings:
     s.batch_mode = as_text(data.get("batch_mode", "full"), "training.batch_mode", BATCH_MODES)
     s.batch_size = as_int(data.get("batch_size", 32), "training.batch_size", 1, 1_000_000)
     s.epochs = as_int(require(data, "epochs", "training"), "training.epochs", 1, 100_000_000)
+    target = data.get("target_loss")
+    if target is not None:
+        s.target_loss = as_float(target, "training.target_loss", 0.0)
     s.seed = as_int(data.get("seed", 0), "training.seed", 0, 2**32 - 1)
     s.initializer = as_text(
         data.get("initializer", "xavier_uniform"), "training.initializer", tuple(INITIALIZERS)
@@ -307,7 +335,9 @@ def _read_parameters(item: Any, field: str, spec: Any) -> Parameters:
         layer_field = f"{field}.{name}"
         layer = as_object(require(data, name, field), layer_field)
         units = spec.layer(name).units
-        W = as_matrix(require(layer, "W", layer_field), f"{layer_field}.W", (spec.fan_in(name), units))
+        W = as_matrix(
+            require(layer, "W", layer_field), f"{layer_field}.W", (spec.fan_in(name), units)
+        )
         raw_b = layer.get("b")
         if spec.layer(name).bias:
             b = as_matrix(raw_b, f"{layer_field}.b", (units,))
@@ -348,7 +378,8 @@ def _layer_to_dict(layer: Layer) -> dict[str, Any]:
         data["bias"] = layer.bias
         if layer.activation == "leaky_relu":
             data["slope"] = layer.slope
-    data["position"] = [round(layer.position[0], 2), round(layer.position[1], 2)]
+    # An int position would be written as 10 but read back as 10.0, changing the next save.
+    data["position"] = [round(float(layer.position[0]), 2), round(float(layer.position[1]), 2)]
     return data
 
 

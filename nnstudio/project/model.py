@@ -75,13 +75,22 @@ class Project:
 
     def network_spec(self) -> NetworkSpec:
         """Return the engine's view of the drawing; raises GraphError when it is not a network."""
+        # The input layer gets no LayerSpec, so a connection into it would silently vanish.
+        for source, target in self.connections:
+            if target == INPUT:
+                raise GraphError(
+                    f"layer {source!r} is connected into the input layer, which takes no "
+                    "connections; remove that connection"
+                )
         specs = []
         for layer in self.layers:
             if layer.role == "input":
                 continue
             sources = tuple(source for source, target in self.connections if target == layer.name)
             specs.append(
-                LayerSpec(layer.name, layer.units, layer.activation, sources, layer.bias, layer.slope)
+                LayerSpec(
+                    layer.name, layer.units, layer.activation, sources, layer.bias, layer.slope
+                )
             )
         spec = NetworkSpec(self.input_layer().units, tuple(specs), input_name=INPUT)
         if spec.output_name != OUTPUT:
@@ -135,7 +144,7 @@ class Project:
         if initial is None or not _fits(self.network_spec(), initial):
             self.reinitialize()
             return
-        self.parameters = copy_parameters(self.initial_parameters)
+        self.parameters = copy_parameters(initial)
         self.history = History()
 
     def _parameters_fit(self, spec: NetworkSpec) -> bool:

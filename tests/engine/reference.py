@@ -30,7 +30,8 @@ def build_network(case: dict[str, Any]) -> Network:
     layers = case["layers"]
     specs = []
     previous = "input"
-    for index, (layer, weights) in enumerate(zip(layers[1:], case["weights"]), start=1):
+    pairs = zip(layers[1:], case["weights"], strict=True)
+    for index, (layer, weights) in enumerate(pairs, start=1):
         name = f"layer {index}"
         specs.append(
             LayerSpec(

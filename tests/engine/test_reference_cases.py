@@ -38,7 +38,7 @@ def test_gradients(case: dict[str, Any]) -> None:
     network = build_network(case)
     X, y = np.array(case["X"], float), np.array(case["y"], float)
     grads = network.gradients(X, y, make_loss(case["loss"])).parameters
-    for name, expected in zip(network.spec.order, case["expected"]["gradients"]):
+    for name, expected in zip(network.spec.order, case["expected"]["gradients"], strict=True):
         np.testing.assert_allclose(grads[name].W, expected["W"], rtol=RTOL, atol=ATOL)
         if expected["b"] is None:
             assert grads[name].b is None
@@ -65,7 +65,7 @@ def test_weights_after_optimizer_steps(case: dict[str, Any], run: dict[str, Any]
         grads = network.gradients(X, y, loss).parameters
         optimizer.update(network.parameters, grads)
 
-    for name, expected in zip(network.spec.order, run["weights_after"]):
+    for name, expected in zip(network.spec.order, run["weights_after"], strict=True):
         np.testing.assert_allclose(network.parameters[name].W, expected["W"], rtol=RTOL, atol=ATOL)
         if expected["b"] is not None:
             np.testing.assert_allclose(
