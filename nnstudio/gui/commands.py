@@ -120,7 +120,7 @@ def connect_layers(document: ProjectDocument, source: str, target: str) -> Proje
     """Connect ``source`` to ``target``; None when that is not a connection one can draw."""
     project = document.project
     drawn = project.connections
-    invalid = source == target or target == INPUT or source == OUTPUT
+    invalid = target == INPUT or source in (target, OUTPUT)
     if invalid or (source, target) in drawn or (target, source) in drawn:
         return None
 

@@ -1,0 +1,53 @@
+"""Every modal dialog the app opens, behind small functions that tests replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+PROJECT_FILTER = "nnstudio project (*.nnproj);;JSON (*.json);;All files (*)"
+
+
+def ask_open_path(parent: QWidget, folder: str) -> Path | None:
+    """Ask for a project file to open; None when the user cancels."""
+    name, _ = QFileDialog.getOpenFileName(parent, "Open project", folder, PROJECT_FILTER)
+    return Path(name) if name else None
+
+
+def ask_save_path(parent: QWidget, suggestion: str) -> Path | None:
+    """Ask where to save; adds .nnproj when the user typed no extension."""
+    name, _ = QFileDialog.getSaveFileName(parent, "Save project", suggestion, PROJECT_FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix else path.with_suffix(".nnproj")
+
+
+def ask_save_changes(parent: QWidget, name: str) -> str:
+    """Ask what to do with unsaved changes; returns "save", "discard" or "cancel"."""
+    buttons = (
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
+    )
+    answer = QMessageBox.warning(
+        parent,
+        "Unsaved changes",
+        f"{name} has unsaved changes. Save them before closing it?",
+        buttons,
+        QMessageBox.StandardButton.Save,
+    )
+    if answer == QMessageBox.StandardButton.Save:
+        return "save"
+    if answer == QMessageBox.StandardButton.Discard:
+        return "discard"
+    return "cancel"
+
+
+def show_error(parent: QWidget, title: str, message: str) -> None:
+    QMessageBox.critical(parent, title, message)
+
+
+def show_warning(parent: QWidget, title: str, message: str) -> None:
+    QMessageBox.warning(parent, title, message)

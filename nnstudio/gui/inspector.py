@@ -1,0 +1,155 @@
+"""The layer inspector: size, activation and bias of the layer selected on the canvas."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnstudio.gui import commands
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.project.model import MAX_UNITS
+
+ACTIVATION_LABELS = {
+    "identity": "identity (linear)",
+    "step": "step",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "abs": "absolute value",
+    "softmax": "softmax",
+}
+
+
+class LayerInspector(QWidget):
+    """Edits the selected layer through undo commands; shows nothing when none is selected."""
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.layer_name: str | None = None
+        self._updating = False
+
+        self.name_label = QLabel("No layer selected")
+        self.name_label.setObjectName("inspectorName")
+        self.role_label = QLabel("")
+        self.units = QSpinBox()
+        self.units.setRange(1, MAX_UNITS)
+        # One undo step per committed value, not one per keystroke.
+        self.units.setKeyboardTracking(False)
+        self.units.setToolTip("Number of neurons in this layer (1 to 64)")
+        self.activation = QComboBox()
+        self.activation.setToolTip("Activation function applied to each neuron's weighted sum")
+        self.slope = QDoubleSpinBox()
+        self.slope.setRange(0.0, 1.0)
+        self.slope.setDecimals(3)
+        self.slope.setSingleStep(0.01)
+        self.slope.setKeyboardTracking(False)
+        self.slope.setToolTip("Slope of leaky ReLU for negative inputs")
+        self.bias = QCheckBox("Neurons have a bias")
+        self.bias.setToolTip("Add a learned bias b to each neuron: z = x·W + b")
+        self.parameters_label = QLabel("")
+
+        form = QFormLayout(self)
+        form.addRow(self.name_label)
+        form.addRow("Role", self.role_label)
+        form.addRow("Neurons", self.units)
+        form.addRow("Activation", self.activation)
+        form.addRow("Leaky slope", self.slope)
+        form.addRow("", self.bias)
+        form.addRow("Parameters", self.parameters_label)
+
+        self.units.valueChanged.connect(self._on_units_edited)
+        self.activation.currentIndexChanged.connect(self._on_activation_edited)
+        self.slope.valueChanged.connect(self._on_slope_edited)
+        self.bias.toggled.connect(self._on_bias_edited)
+        document.structure_changed.connect(self.refresh)
+        document.project_replaced.connect(lambda: self.show_layer(None))
+        self.show_layer(None)
+
+    def show_layer(self, name: str | None) -> None:
+        """Show the layer called ``name``; None or an empty name clears the inspector."""
+        self.layer_name = name or None
+        self.refresh()
+
+    def refresh(self) -> None:
+        project = self.document.project
+        if self.layer_name is not None and not project.has_layer(self.layer_name):
+            self.layer_name = None
+        self._updating = True
+        try:
+            self._fill()
+        finally:
+            self._updating = False
+
+    def _fill(self) -> None:
+        editors = (self.units, self.activation, self.slope, self.bias)
+        if self.layer_name is None:
+            self.name_label.setText("No layer selected: click a layer on the canvas")
+            self.role_label.setText("")
+            self.parameters_label.setText("")
+            for editor in editors:
+                editor.setEnabled(False)
+            return
+
+        layer = self.document.project.layer(self.layer_name)
+        self.name_label.setText(f"<b>{layer.name}</b>")
+        sized_by_data = layer.role in ("input", "output")
+        self.role_label.setText(
+            f"{layer.role} layer (size set by the dataset)" if sized_by_data else "hidden layer"
+        )
+        self.units.setValue(layer.units)
+        self.units.setEnabled(not sized_by_data)
+
+        choices = OUTPUT_ACTIVATIONS if layer.role == "output" else HIDDEN_ACTIVATIONS
+        self.activation.clear()
+        for name in choices:
+            self.activation.addItem(ACTIVATION_LABELS[name], name)
+        self.activation.setCurrentIndex(max(0, self.activation.findData(layer.activation)))
+        self.activation.setEnabled(layer.role != "input")
+        self.slope.setValue(layer.slope)
+        self.slope.setEnabled(layer.activation == "leaky_relu")
+        self.bias.setChecked(layer.bias)
+        self.bias.setEnabled(layer.role != "input")
+        self.parameters_label.setText(self._parameter_text())
+
+    def _parameter_text(self) -> str:
+        try:
+            spec = self.document.project.network_spec()
+        except ValueError:
+            return "—"
+        if self.layer_name is None or self.layer_name == spec.input_name:
+            return "none (inputs only)"
+        layer = spec.layer(self.layer_name)
+        weights = spec.fan_in(layer.name) * layer.units
+        biases = layer.units if layer.bias else 0
+        return f"{weights} weights + {biases} biases"
+
+    def _push(self, **changes: object) -> None:
+        if self._updating or self.layer_name is None:
+            return
+        layer = self.document.project.layer(self.layer_name)
+        if all(getattr(layer, key) == value for key, value in changes.items()):
+            return
+        self.document.undo_stack.push(commands.set_layer(self.document, layer.name, **changes))
+
+    def _on_units_edited(self, value: int) -> None:
+        self._push(units=value)
+
+    def _on_activation_edited(self, index: int) -> None:
+        if index >= 0:
+            self._push(activation=self.activation.itemData(index))
+
+    def _on_slope_edited(self, value: float) -> None:
+        self._push(slope=value)
+
+    def _on_bias_edited(self, checked: bool) -> None:
+        self._push(bias=checked)

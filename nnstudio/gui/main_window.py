@@ -1,0 +1,232 @@
+"""The main window: canvas in the centre, docks around it, menus, toolbar and status bar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QToolBar,
+    QToolButton,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.gui.canvas.view import NetworkCanvas
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.files import FileActions
+from nnstudio.gui.icons import icon
+from nnstudio.gui.inspector import LayerInspector
+from nnstudio.gui.plots.boundary_plot import BoundaryPlot
+from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.status import TrainingStatus
+from nnstudio.gui.training_link import TrainingLink
+from nnstudio.gui.training_panel import TrainingPanel
+from nnstudio.project.model import Project, default_project
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """The nnstudio window for one open project."""
+
+    def __init__(self, project: Project | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon("nnstudio"))
+        self.document = ProjectDocument(project or default_project(), self)
+
+        # central canvas with a line above it saying whether the drawing is a network
+        self.canvas = NetworkCanvas(self.document)
+        self.network_label = QLabel()
+        self.network_label.setObjectName("networkLabel")
+        self.network_label.setWordWrap(True)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.network_label)
+        column.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+
+        # panels
+        self.inspector = LayerInspector(self.document)
+        self.training_panel = TrainingPanel(self.document)
+        self.loss_plot = LossPlot()
+        self.boundary_plot = BoundaryPlot()
+        self.undo_view = QUndoView(self.document.undo_stack)
+        self.undo_view.setEmptyLabel("<opened>")
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("Layer", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Loss", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock(
+            "Decision boundary", self.boundary_plot, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self._add_dock("Undo history", self.undo_view, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.docks["Undo history"].hide()
+
+        # training, status bar, actions
+        self.status = TrainingStatus(self.statusBar())
+        self.files = FileActions(self, self.document)
+        self.training = TrainingLink(self)
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbar()
+        for button_action in self.training.actions():
+            button = QToolButton()
+            button.setDefaultAction(button_action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.training_panel.add_button(button)
+
+        # observe the document
+        self.canvas.layer_selected.connect(self.inspector.show_layer)
+        self.canvas.message.connect(self._on_message)
+        self.files.status.connect(self._on_message)
+        self.files.before_replace.connect(self.training.stop_for_replace)
+        self.document.structure_changed.connect(self._on_structure_changed)
+        self.document.path_changed.connect(self._update_title)
+        self.document.undo_stack.cleanChanged.connect(self._update_title)
+        self.document.parameters_changed.connect(self._update_title)
+        self.document.project_replaced.connect(self._on_project_replaced)
+
+        self.resize(1280, 820)
+        self._restore_layout()
+        self._on_project_replaced()
+
+    # building
+
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock {title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+
+    def _create_actions(self) -> None:
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+
+        self.add_layer_action = self._action(
+            "Add &layer", self.canvas.add_layer, "add-layer", "Ctrl+L"
+        )
+        self.add_layer_action.setToolTip(
+            "Add a hidden layer (Ctrl+L); then drag from a layer's right handle to connect it"
+        )
+        self.delete_action = self._action(
+            "&Delete", self.canvas.delete_selected, "delete", QKeySequence.StandardKey.Delete
+        )
+        self.delete_action.setToolTip("Delete the selected layers and connections (Del)")
+        self.zoom_in_action = self._action(
+            "Zoom &in", self.canvas.zoom_in, "zoom-in", QKeySequence.StandardKey.ZoomIn
+        )
+        self.zoom_out_action = self._action(
+            "Zoom &out", self.canvas.zoom_out, "zoom-out", QKeySequence.StandardKey.ZoomOut
+        )
+        self.fit_action = self._action("&Fit network", self.canvas.fit_all, "zoom-fit", "Ctrl+0")
+        self.quit_action = self._action("&Quit", self.close, None, QKeySequence.StandardKey.Quit)
+
+    def _action(self, text: str, slot: object, icon_name: str | None, shortcut: object) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setShortcut(QKeySequence(shortcut))  # type: ignore[call-overload]
+        action.triggered.connect(slot)
+        return action
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.files.new_action, self.files.open_action])
+        file_menu.addMenu(self.files.examples_menu)
+        file_menu.addMenu(self.files.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.files.save_action, self.files.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.add_layer_action, self.delete_action])
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+
+        training_menu = bar.addMenu("&Training")
+        training_menu.addActions(self.training.actions())
+
+    def _create_toolbar(self) -> None:
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("main toolbar")
+        toolbar.addActions([self.files.new_action, self.files.open_action, self.files.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.add_layer_action, self.delete_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
+        toolbar.addSeparator()
+        toolbar.addActions(self.training.actions())
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    # document observers
+
+    def _on_project_replaced(self) -> None:
+        self._on_structure_changed()
+        self._update_title()
+
+    def _on_structure_changed(self) -> None:
+        error = self.document.graph_error()
+        count = self.document.project.parameter_count()
+        if error is None:
+            self.network_label.setText(f"Network: {count} parameters (weights and biases)")
+            self.network_label.setStyleSheet("")
+        else:
+            self.network_label.setText(f"Not a valid network yet: {error}.")
+            self.network_label.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.training.update_actions()
+
+    def _update_title(self) -> None:
+        # Qt shows "[*]" as a star while the window is marked modified.
+        self.setWindowTitle(f"{self.document.display_name()}[*] — nnstudio")
+        self.setWindowModified(self.document.is_modified())
+
+    def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    # opening and closing
+
+    def open_path(self, path: str | Path) -> bool:
+        return self.files.open_path(Path(path))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.training.shutdown()
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        event.accept()
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)

@@ -1,0 +1,217 @@
+"""Connects the Train, Pause, Resume, Step, Stop and Reset actions to the training worker.
+
+The worker sends snapshots (weights, new loss values, the evaluated boundary
+grid) at most about 30 times a second; this class hands them to the document,
+the plots and the status bar, so the GUI thread only draws.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QAction, QKeySequence
+
+from nnstudio.engine.errors import EngineError
+from nnstudio.engine.losses import make_loss
+from nnstudio.engine.training import History
+from nnstudio.gui import commands, dialogs
+from nnstudio.gui.icons import icon
+from nnstudio.gui.worker import TrainingController, TrainingSnapshot
+from nnstudio.project.boundary import boundary_extent, boundary_grid
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class TrainingLink(QObject):
+    """Owns the training actions and the controller of the worker thread."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.document = window.document
+        self.controller = TrainingController(self)
+        self.run_history = History()
+        self._from_worker = False
+
+        self.train_action = self._action("&Train", "train", "F5", self.train)
+        self.train_action.setToolTip("Train the network from its current weights (F5)")
+        self.pause_action = self._action("&Pause", "pause", "F6", self.controller.pause)
+        self.pause_action.setToolTip("Pause training; weights stay as they are (F6)")
+        self.resume_action = self._action("Res&ume", "train", "F7", self.controller.resume)
+        self.resume_action.setToolTip("Continue a paused run (F7)")
+        self.step_action = self._action("&Step", "step", "F10", self.step)
+        self.step_action.setToolTip("Apply one weight update on one batch, then pause (F10)")
+        self.stop_action = self._action("St&op", "stop", "Shift+F5", self.controller.stop)
+        self.stop_action.setToolTip("End the run and keep the weights reached (Shift+F5)")
+        self.reset_action = self._action("&Reset", "reset", "Ctrl+R", self.reset)
+        self.reset_action.setToolTip(
+            "Go back to the first weights exactly and clear the loss curve"
+        )
+
+        self.controller.snapshot_received.connect(self._on_snapshot)
+        self.controller.run_finished.connect(self._on_run_finished)
+        self.controller.run_failed.connect(self._on_run_failed)
+        self.controller.state_changed.connect(self._on_state_changed)
+        window.training_panel.learning_rate_edited.connect(self.controller.set_learning_rate)
+        self.document.parameters_changed.connect(self._on_parameters_changed)
+        self.document.history_changed.connect(self._on_history_changed)
+        self.document.settings_changed.connect(self._on_dataset_changed)
+        self.document.project_replaced.connect(self._on_dataset_changed)
+        self.document.project_replaced.connect(self._on_history_changed)
+
+    def actions(self) -> list[QAction]:
+        return [
+            self.train_action,
+            self.pause_action,
+            self.resume_action,
+            self.step_action,
+            self.stop_action,
+            self.reset_action,
+        ]
+
+    def _action(self, text: str, icon_name: str, shortcut: str, slot: object) -> QAction:
+        action = QAction(icon(icon_name), text, self.window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    # commands
+
+    def train(self) -> None:
+        if self.controller.state == "paused":
+            self.controller.resume()
+            return
+        if self.controller.state == "idle" and self._check_trainable():
+            self._begin_run()
+            self.controller.start(self.document.project)
+
+    def step(self) -> None:
+        if self.controller.state == "idle":
+            if not self._check_trainable():
+                return
+            self._begin_run()
+        self.controller.step(self.document.project)
+
+    def reset(self) -> None:
+        self.controller.shutdown()
+        self.document.undo_stack.push(commands.reset_weights(self.document))
+        self.window.statusBar().showMessage("Weights reset to the first weights", 5000)
+
+    def stop_for_replace(self) -> None:
+        """Stop any run before another project replaces this one."""
+        self.controller.shutdown()
+
+    def shutdown(self) -> None:
+        self.controller.shutdown()
+
+    def update_actions(self) -> None:
+        state = self.controller.state
+        valid = self.document.graph_error() is None
+        self.train_action.setEnabled(valid and state != "running")
+        self.pause_action.setEnabled(state == "running")
+        self.resume_action.setEnabled(state == "paused")
+        self.step_action.setEnabled(valid and state != "running")
+        self.stop_action.setEnabled(state != "idle")
+        self.reset_action.setEnabled(valid)
+
+    def _check_trainable(self) -> bool:
+        """Show why the project cannot train, if it cannot; return True when it can."""
+        project = self.document.project
+        error = self.document.graph_error()
+        if error is not None:
+            dialogs.show_warning(
+                self.window, "Cannot train", f"The drawing is not a network: {error}."
+            )
+            return False
+        try:
+            network = project.network()
+            X, y = project.dataset.X[:1], project.dataset.y[:1]
+            network.gradients(X, y, make_loss(project.settings.loss))
+        except EngineError as problem:
+            dialogs.show_warning(self.window, "Cannot train", f"Cannot train: {problem}.")
+            return False
+        return True
+
+    def _begin_run(self) -> None:
+        history = self.document.project.history
+        self.run_history = History(list(history.loss), list(history.accuracy))
+
+    # worker results
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        self.run_history.loss.extend(float(v) for v in snapshot.loss)
+        self.run_history.accuracy.extend(float(v) for v in snapshot.accuracy)
+        self._from_worker = True
+        try:
+            self.document.set_training_state(snapshot.parameters, self.run_history)
+        finally:
+            self._from_worker = False
+        self.window.loss_plot.append(np.asarray(snapshot.loss, dtype=float))
+        self.window.boundary_plot.set_grid(snapshot.grid, snapshot.extent)
+        self._show_status(snapshot.target_epochs)
+
+    @Slot(object)
+    def _on_run_finished(self, snapshot: TrainingSnapshot) -> None:
+        self._on_snapshot(snapshot)
+        history = self.run_history
+        if history.loss:
+            epoch, loss = len(history.loss), history.loss[-1]
+            text = f"Training {snapshot.reason} at epoch {epoch:,}: loss {loss:.6g}"
+            self.window.statusBar().showMessage(text, 10000)
+
+    @Slot(str, object)
+    def _on_run_failed(self, message: str, snapshot: TrainingSnapshot) -> None:
+        self._on_snapshot(snapshot)
+        log.warning("training stopped: %s", message)
+        dialogs.show_warning(self.window, "Training stopped", message)
+
+    @Slot(str)
+    def _on_state_changed(self, state: str) -> None:
+        idle = state == "idle"
+        self.window.canvas.set_editable(idle)
+        self.window.training_panel.set_running(not idle)
+        self.window.inspector.setEnabled(idle)
+        self.window.undo_action.setEnabled(idle and self.document.undo_stack.canUndo())
+        self.window.redo_action.setEnabled(idle and self.document.undo_stack.canRedo())
+        self.update_actions()
+
+    # document observers (changes that did not come from the worker)
+
+    def _on_parameters_changed(self) -> None:
+        if self._from_worker:
+            return
+        plot = self.window.boundary_plot
+        project = self.document.project
+        if project.parameters is None or project.dataset.input_count != 2:
+            plot.set_grid(None, None)
+            return
+        extent = boundary_extent(project.dataset.X)
+        plot.set_grid(boundary_grid(project.network(), extent), extent)
+
+    def _on_history_changed(self) -> None:
+        if self._from_worker:
+            return
+        self.window.loss_plot.set_history(self.document.project.history)
+        self._show_status(self.document.project.settings.epochs)
+
+    def _on_dataset_changed(self) -> None:
+        dataset = self.document.project.dataset
+        if dataset.input_count >= 2:
+            self.window.boundary_plot.set_points(dataset.X[:, :2], dataset.labels())
+        self._on_parameters_changed()
+
+    def _show_status(self, target: int) -> None:
+        history = self.document.project.history
+        loss = history.loss[-1] if history.loss else None
+        accuracy = history.accuracy[-1] if history.accuracy else None
+        if accuracy is not None and math.isnan(accuracy):
+            accuracy = None
+        self.window.status.show(len(history.loss), target, loss, accuracy)

@@ -1,0 +1,216 @@
+"""The training panel: dataset, loss, learning rate, batches, epochs, seed and initialization.
+
+Each edit is an undo command. While a run is going, only the learning rate stays
+editable, and the main window passes its new value to the running worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.gui import commands
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.project.datasets import BUILTIN_LABELS, builtin_dataset
+
+LOSS_LABELS = {
+    "mse": "Mean squared error (½ factor)",
+    "binary_cross_entropy": "Binary cross-entropy",
+    "mae": "Mean absolute error",
+    "cross_entropy": "Cross-entropy (softmax)",
+}
+BATCH_LABELS = {
+    "full": "Full batch",
+    "minibatch": "Minibatch",
+    "stochastic": "Stochastic (one sample)",
+}
+INITIALIZER_LABELS = {
+    "xavier_uniform": "Glorot/Xavier uniform",
+    "xavier_normal": "Glorot/Xavier normal",
+    "he_uniform": "He uniform",
+    "he_normal": "He normal",
+    "uniform": "Uniform ±0.5",
+    "normal": "Normal σ=0.5",
+    "zeros": "Zeros (symmetric)",
+}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+CUSTOM_DATASET = "custom"
+
+
+class TrainingPanel(QWidget):
+    """Settings form plus the Train, Pause, Step, Stop and Reset buttons.
+
+    Signals:
+        learning_rate_edited(float): the user committed a new learning rate.
+    """
+
+    learning_rate_edited = Signal(float)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._updating = False
+
+        self.dataset = _combo({name: label for name, label in BUILTIN_LABELS.items()})
+        self.dataset.setToolTip("Training data; the input and output layers resize to fit it")
+        self.loss = _combo(LOSS_LABELS)
+        self.loss.setToolTip("Loss minimized by gradient descent")
+        self.optimizer = _combo(OPTIMIZER_LABELS)
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(4)
+        self.learning_rate.setRange(0.0001, 100.0)
+        self.learning_rate.setSingleStep(0.05)
+        self.learning_rate.setKeyboardTracking(False)
+        self.learning_rate.setToolTip("Step size η in w ← w − η·∂L/∂w; can change while training")
+        self.batch_mode = _combo(BATCH_LABELS)
+        self.batch_mode.setToolTip("How many samples each weight update uses")
+        self.batch_size = _spin(1, 100_000, "Samples per minibatch")
+        self.epochs = _spin(1, 10_000_000, "Number of passes over the data to train")
+        self.seed = _spin(0, 2**31 - 1, "Random seed for the first weights and the shuffling")
+        self.initializer = _combo(INITIALIZER_LABELS)
+        self.initializer.setToolTip("How the first weights are drawn (biases start at 0)")
+
+        form = QFormLayout()
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Loss", self.loss)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Batches", self.batch_mode)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Seed", self.seed)
+        form.addRow("Initial weights", self.initializer)
+
+        self.buttons = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(self.buttons)
+        layout.addStretch(1)
+
+        self._connect_editors()
+        document.settings_changed.connect(self.refresh)
+        document.project_replaced.connect(self.refresh)
+        self.refresh()
+
+    def add_button(self, button: QToolButton) -> None:
+        """Place a button for one of the main window's training actions."""
+        self.buttons.addWidget(button)
+
+    def set_running(self, running: bool) -> None:
+        """While training, lock every setting except the learning rate."""
+        for editor in (
+            self.dataset,
+            self.loss,
+            self.optimizer,
+            self.batch_mode,
+            self.batch_size,
+            self.epochs,
+            self.seed,
+            self.initializer,
+        ):
+            editor.setEnabled(not running)
+        if not running:
+            self.batch_size.setEnabled(self.document.project.settings.batch_mode == "minibatch")
+
+    def refresh(self) -> None:
+        self._updating = True
+        try:
+            self._fill()
+        finally:
+            self._updating = False
+
+    def _fill(self) -> None:
+        project = self.document.project
+        s = project.settings
+        builtin = project.dataset.builtin
+        if builtin is None:
+            if self.dataset.findData(CUSTOM_DATASET) < 0:
+                self.dataset.addItem(project.dataset.name, CUSTOM_DATASET)
+            self.dataset.setItemText(self.dataset.findData(CUSTOM_DATASET), project.dataset.name)
+            _select(self.dataset, CUSTOM_DATASET)
+        else:
+            custom = self.dataset.findData(CUSTOM_DATASET)
+            if custom >= 0:
+                self.dataset.removeItem(custom)
+            _select(self.dataset, builtin)
+        _select(self.loss, s.loss)
+        _select(self.optimizer, s.optimizer)
+        _select(self.batch_mode, s.batch_mode)
+        _select(self.initializer, s.initializer)
+        self.learning_rate.setValue(s.learning_rate)
+        self.batch_size.setValue(s.batch_size)
+        self.batch_size.setEnabled(s.batch_mode == "minibatch" and self.batch_mode.isEnabled())
+        self.epochs.setValue(s.epochs)
+        self.seed.setValue(s.seed)
+
+    def _connect_editors(self) -> None:
+        self.dataset.currentIndexChanged.connect(self._on_dataset_edited)
+        for key, combo in (
+            ("loss", self.loss),
+            ("optimizer", self.optimizer),
+            ("batch_mode", self.batch_mode),
+            ("initializer", self.initializer),
+        ):
+            combo.currentIndexChanged.connect(
+                lambda _index, key=key, combo=combo: self._push(key, combo.currentData())
+            )
+        for key, spin in (
+            ("batch_size", self.batch_size),
+            ("epochs", self.epochs),
+            ("seed", self.seed),
+        ):
+            spin.valueChanged.connect(lambda value, key=key: self._push(key, value))
+        self.learning_rate.valueChanged.connect(self._on_learning_rate_edited)
+
+    def _push(self, key: str, value: Any) -> None:
+        if self._updating or value is None:
+            return
+        if getattr(self.document.project.settings, key) == value:
+            return
+        self.document.undo_stack.push(commands.set_setting(self.document, key, value))
+
+    def _on_learning_rate_edited(self, value: float) -> None:
+        if self._updating:
+            return
+        self._push("learning_rate", value)
+        self.learning_rate_edited.emit(value)
+
+    def _on_dataset_edited(self, _index: int) -> None:
+        name = self.dataset.currentData()
+        if self._updating or name in (None, CUSTOM_DATASET):
+            return
+        if self.document.project.dataset.builtin == name:
+            return
+        self.document.undo_stack.push(commands.set_dataset(self.document, builtin_dataset(name)))
+
+
+def _combo(labels: dict[str, str]) -> QComboBox:
+    combo = QComboBox()
+    for key, label in labels.items():
+        combo.addItem(label, key)
+    return combo
+
+
+def _spin(low: int, high: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(tip)
+    return spin
+
+
+def _select(combo: QComboBox, key: str) -> None:
+    index = combo.findData(key)
+    if index >= 0:
+        combo.setCurrentIndex(index)

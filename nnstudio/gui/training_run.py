@@ -1,0 +1,223 @@
+"""The Qt-free half of the training worker: one run's trainer, its controls and its snapshots.
+
+A TrainingRun is built from a Project in the GUI thread and then used only by
+the worker thread. RunControl is the one object both threads touch; every
+field of it is read and written under its condition's lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nnstudio.engine.network import Parameters, copy_parameters
+from nnstudio.engine.training import History, Trainer
+from nnstudio.project.boundary import Extent, boundary_extent, boundary_grid, has_boundary
+from nnstudio.project.model import Project
+
+BOUNDARY_RESOLUTION = 100
+
+
+@dataclass
+class TrainingSnapshot:
+    """The data that crosses the thread boundary: copies that the worker no longer touches.
+
+    ``loss`` and ``accuracy`` hold only the epochs finished since the previous
+    snapshot of the run (the final snapshot included), so the receiver appends
+    them to the history it keeps.
+    """
+
+    run_id: int
+    epoch: int  # epochs in the project's history so far
+    target_epochs: int  # history length at which this run stops
+    loss: NDArray[np.float64]
+    accuracy: NDArray[np.float64]  # NaN where the targets are not class labels
+    parameters: Parameters
+    grid: NDArray[np.float32] | None  # boundary_grid of the weights; None without two inputs
+    extent: Extent | None
+    final: bool
+    # "" while running; at the end "completed", "target loss reached", "stopped",
+    # "diverged" or "error"
+    reason: str
+
+
+class TrainingRun:
+    """One run: a Trainer that continues the project's history, and the snapshots it sends."""
+
+    def __init__(self, project: Project, run_id: int) -> None:
+        """Copy what the run needs from ``project``; raises EngineError when it cannot train."""
+        # Copies only: the GUI thread keeps using the project while the run trains.
+        settings = copy.deepcopy(project.settings)
+        network = project.network()
+        X, y = project.dataset.X.copy(), project.dataset.y.copy()
+        self.trainer = Trainer(network, X, y, settings)
+        # Continue the project's history, so epoch numbers and the divergence message
+        # count from the project's first epoch.
+        history = project.history
+        self.trainer.history = History(list(history.loss), list(history.accuracy))
+        self.trainer.epoch = len(history.loss)
+
+        self.run_id = run_id
+        done = len(history.loss)
+        self.target_epochs = settings.epochs if done < settings.epochs else done + settings.epochs
+        self.extent = boundary_extent(X) if has_boundary(network) else None
+        self._sent = done  # history entries already sent
+        self._changed = False  # weights changed since the last snapshot
+
+    @property
+    def epoch(self) -> int:
+        return len(self.trainer.history.loss)
+
+    @property
+    def changed(self) -> bool:
+        return self._changed
+
+    def step(self) -> str:
+        """Apply one batch update; return why the run ends now, or "" to go on.
+
+        Raises TrainingDiverged, with the trainer's weights back at the last
+        finite ones.
+        """
+        self._changed = True
+        if not self.trainer.step():
+            return ""
+        if self.epoch >= self.target_epochs:
+            return "completed"
+        if self.trainer.reached_target():
+            return "target loss reached"
+        return ""
+
+    def snapshot(self, final: bool = False, reason: str = "") -> TrainingSnapshot:
+        network = self.trainer.network
+        grid = None
+        if self.extent is not None:
+            grid = boundary_grid(network, self.extent, BOUNDARY_RESOLUTION)
+
+        # the epochs since the last snapshot
+        history = self.trainer.history
+        loss = np.array(history.loss[self._sent :], dtype=np.float64)
+        accuracy = np.array(history.accuracy[self._sent :], dtype=np.float64)
+        self._sent = len(history.loss)
+        self._changed = False
+
+        return TrainingSnapshot(
+            run_id=self.run_id,
+            epoch=len(history.loss),
+            target_epochs=self.target_epochs,
+            loss=loss,
+            accuracy=accuracy,
+            parameters=copy_parameters(network.parameters),
+            grid=grid,  # a new array on every call
+            extent=self.extent,
+            final=final,
+            reason=reason,
+        )
+
+
+@dataclass
+class Turn:
+    """The worker's next move: stop, or take one step (with a new learning rate first)."""
+
+    stop: bool
+    learning_rate: float | None
+
+
+class RunControl:
+    """Pause, resume, single steps and stop, set from the GUI thread and obeyed by the worker.
+
+    Invariant: the worker takes a step only while not stopped and either not
+    paused or with a single step granted (``_steps`` > 0).
+    """
+
+    def __init__(self, paused: bool = False) -> None:
+        self._condition = threading.Condition()
+        self._paused = paused
+        self._steps = 0
+        self._stopped = False
+        self._learning_rate: float | None = None
+        self._ended = False
+        self._displaying = False
+
+    @property
+    def ended(self) -> bool:
+        """True once the worker has left its run loop for good."""
+        with self._condition:
+            return self._ended
+
+    def end(self) -> None:
+        with self._condition:
+            self._ended = True
+            self._stopped = True
+
+    def pause(self) -> None:
+        with self._condition:
+            self._paused = True
+            self._steps = 0
+
+    def resume(self) -> None:
+        with self._condition:
+            self._paused = False
+            self._steps = 0
+            self._condition.notify_all()
+
+    def step(self) -> None:
+        """Grant one more step, then pause; a running worker finishes its current step first."""
+        with self._condition:
+            self._steps = self._steps + 1 if self._paused else 1
+            self._paused = True
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+
+    def set_learning_rate(self, value: float) -> None:
+        with self._condition:
+            self._learning_rate = value
+
+    def expect_display(self) -> None:
+        """Note that a snapshot is about to be sent; call before emitting it."""
+        with self._condition:
+            self._displaying = True
+
+    def wait_until_displayed(self, timeout: float) -> None:
+        """Block the worker until the GUI has drawn that snapshot, a stop, or ``timeout`` s.
+
+        The engine's loop holds the GIL almost all the time, and every PySide and
+        pyqtgraph call in the GUI thread has to win it back; without this pause a
+        redraw that takes 5 ms alone took seconds while training ran.
+        """
+        with self._condition:
+            self._condition.wait_for(lambda: not self._displaying or self._stopped, timeout)
+            self._displaying = False
+
+    def displayed(self) -> None:
+        """Tell a waiting worker that the GUI has drawn the snapshot it sent."""
+        with self._condition:
+            self._displaying = False
+            self._condition.notify_all()
+
+    def next_turn(self, before_waiting: Callable[[], None]) -> Turn:
+        """Block while paused; ``before_waiting`` runs once, without the lock, before blocking."""
+        with self._condition:
+            will_wait = self._must_wait()
+        if will_wait:
+            before_waiting()
+        with self._condition:
+            while self._must_wait():
+                self._condition.wait()
+            if self._stopped:
+                return Turn(stop=True, learning_rate=None)
+            if self._paused:
+                self._steps -= 1
+            learning_rate, self._learning_rate = self._learning_rate, None
+            return Turn(stop=False, learning_rate=learning_rate)
+
+    def _must_wait(self) -> bool:
+        return self._paused and self._steps == 0 and not self._stopped

@@ -1,0 +1,85 @@
+"""The decision boundary: a network's output sampled over the plane of its two inputs.
+
+Only networks with exactly two inputs have a plane to draw; for any other
+network ``boundary_grid`` raises EngineError, so callers check
+``has_boundary(network)`` first instead of handling a None grid later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nnstudio.engine.errors import EngineError
+from nnstudio.engine.network import Network
+
+Extent = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
+
+MARGIN_FRACTION = 0.25
+MIN_MARGIN = 0.5
+
+
+def has_boundary(network: Network) -> bool:
+    """Return True when the network has exactly two inputs, so a boundary can be drawn."""
+    return network.spec.input_units == 2
+
+
+def boundary_extent(X: NDArray[np.floating]) -> Extent:
+    """Return (x_min, x_max, y_min, y_max) around the first two columns of X (samples, features).
+
+    Each side gets a margin of 25% of that column's range, and at least 0.5, so
+    the corners of the unit square (the logic gates) give -0.5 .. 1.5.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] < 2:
+        raise EngineError(
+            f"the decision boundary needs samples with at least two inputs; got shape {X.shape}"
+        )
+    low = X[:, :2].min(axis=0)
+    high = X[:, :2].max(axis=0)
+    margin = np.maximum(MARGIN_FRACTION * (high - low), MIN_MARGIN)
+    low, high = low - margin, high + margin
+    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+
+
+def boundary_grid(network: Network, extent: Extent, resolution: int = 100) -> NDArray[np.float32]:
+    """Return the network's output on a resolution x resolution grid over ``extent``.
+
+    The grid is float32, C-contiguous and row-major: row i is y = y_min + i * dy
+    and column j is x = x_min + j * dx, with the first and last rows and columns
+    exactly on the extent's edges (so grid[0, 0] is the output at (x_min, y_min)).
+
+    The value is the first output unit, except for a softmax output with several
+    classes, where it is the predicted class index divided by (classes - 1), so
+    it stays in 0 .. 1 like a probability. Raises EngineError when the network
+    does not have exactly two inputs.
+    """
+    if not has_boundary(network):
+        raise EngineError(
+            "the decision boundary needs exactly two inputs; "
+            f"this network has {network.spec.input_units}"
+        )
+    if resolution < 2:
+        raise EngineError(f"the boundary resolution must be at least 2, got {resolution}")
+
+    # grid points, x varying fastest so the reshape below is row-major
+    x_min, x_max, y_min, y_max = extent
+    xs = np.linspace(x_min, x_max, resolution)
+    ys = np.linspace(y_min, y_max, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+
+    # Weights on their way to diverging may overflow, here or in the cast to
+    # float32; the grid then shows inf or NaN.
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = _boundary_values(network, network.predict(points))
+        return np.ascontiguousarray(values.reshape(resolution, resolution), dtype=np.float32)
+
+
+def _boundary_values(network: Network, output: NDArray[np.floating]) -> NDArray[np.floating]:
+    classes = output.shape[1]
+    if classes > 1 and network.activations[network.spec.output_name].name == "softmax":
+        predicted: NDArray[np.floating] = output.argmax(axis=1) / (classes - 1)
+        return predicted
+    first: NDArray[np.floating] = output[:, 0]
+    return first

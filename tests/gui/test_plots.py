@@ -1,0 +1,192 @@
+"""The loss curve and the decision-boundary plot, checked by what they show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage
+
+from nnstudio.engine.training import History
+from nnstudio.gui.plots.boundary_plot import NO_BOUNDARY_TEXT, BoundaryPlot
+from nnstudio.gui.plots.loss_plot import LossPlot
+
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def loss_plot(qtbot) -> LossPlot:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    return plot
+
+
+@pytest.fixture
+def boundary_plot(qtbot) -> BoundaryPlot:
+    plot = BoundaryPlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    return plot
+
+
+# loss curve
+
+
+def test_set_history_shows_every_epoch(loss_plot):
+    loss = [0.5, 0.25, 0.125, 0.1]
+    loss_plot.set_history(History(loss, [0.5] * 4))
+    x, y = loss_plot.curve_data()
+    np.testing.assert_array_equal(x, [1, 2, 3, 4])
+    np.testing.assert_array_equal(y, loss)
+
+
+def test_append_grows_the_curve_past_its_first_buffer(loss_plot):
+    loss_plot.set_history(History([1.0, 0.9], [0.5, 0.5]))
+    chunks = [np.linspace(0.8, 0.1, 700), np.linspace(0.1, 0.01, 700)]
+    for chunk in chunks:
+        loss_plot.append(chunk)
+    x, y = loss_plot.curve_data()
+    np.testing.assert_array_equal(y, np.concatenate([[1.0, 0.9], *chunks]))
+    np.testing.assert_array_equal(x, np.arange(1, 1403))
+    # the curve item holds the filled part only, not the spare buffer
+    shown_x, _ = loss_plot.plot_widget.getPlotItem().listDataItems()[0].getOriginalDataset()
+    assert len(shown_x) == 1402
+
+
+def test_set_history_replaces_what_was_shown(loss_plot):
+    loss_plot.append(np.ones(50))
+    loss_plot.set_history(History([0.3], [np.nan]))
+    np.testing.assert_array_equal(loss_plot.curve_data()[1], [0.3])
+    loss_plot.set_history(History())
+    assert len(loss_plot.curve_data()[0]) == 0
+
+
+def test_log_scale_follows_the_check_box(qtbot, loss_plot):
+    assert loss_plot.log_check.text() == "Log scale"
+    loss_plot.set_log_scale(True)
+    assert loss_plot.log_check.isChecked() and loss_plot.is_log_scale()
+    loss_plot.show()
+    qtbot.waitExposed(loss_plot)
+    box = loss_plot.log_check
+    indicator = QPoint(8, box.height() // 2)  # the box stretches; its label does not
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=indicator)
+    assert not loss_plot.log_check.isChecked() and not loss_plot.is_log_scale()
+
+
+def test_axis_labels(loss_plot):
+    item = loss_plot.plot_widget.getPlotItem()
+    assert item.getAxis("bottom").labelText == "epoch"
+    assert item.getAxis("left").labelText == "loss"
+
+
+@pytest.mark.parametrize("log_scale", [False, True])
+def test_non_finite_and_zero_losses_do_not_break_the_plot(qtbot, loss_plot, log_scale):
+    loss_plot.resize(400, 300)
+    loss_plot.show()
+    qtbot.waitExposed(loss_plot)
+    loss_plot.set_log_scale(log_scale)
+    loss_plot.append(np.array([0.5, np.nan, np.inf, 0.0, 0.25]))
+    image = loss_plot.grab().toImage()
+    assert not image.isNull()
+    assert len(loss_plot.curve_data()[1]) == 5
+    (x_low, x_high), (y_low, y_high) = loss_plot.plot_widget.getPlotItem().viewRange()
+    assert np.isfinite([x_low, x_high, y_low, y_high]).all()
+
+
+# decision boundary
+
+
+def _grid(rows: int, cols: int) -> np.ndarray:
+    return (np.arange(rows * cols, dtype=np.float32) / (rows * cols)).reshape(rows, cols)
+
+
+def _colour_at(plot: BoundaryPlot, image: QImage, x: float, y: float) -> QColor:
+    """The colour the widget shows at data point (x, y)."""
+    view = plot.plot_widget
+    scene = view.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    pixel = view.mapTo(plot, view.mapFromScene(scene))
+    return image.pixelColor(pixel)
+
+
+def test_value_at_reads_the_grid_point_nearest_to_a_data_point(boundary_plot):
+    grid = _grid(5, 9)  # x from -1 to 3 in steps of 0.5, y from 0 to 2 in steps of 0.5
+    boundary_plot.set_grid(grid, (-1.0, 3.0, 0.0, 2.0))
+    assert boundary_plot.value_at(-1.0, 0.0) == grid[0, 0]
+    assert boundary_plot.value_at(3.0, 0.0) == grid[0, 8]
+    assert boundary_plot.value_at(-1.0, 2.0) == grid[4, 0]
+    assert boundary_plot.value_at(3.0, 2.0) == grid[4, 8]
+    assert boundary_plot.value_at(0.2, 1.1) == grid[2, 2]  # nearest: x = 0, y = 1
+    assert boundary_plot.value_at(0.26, 0.74) == grid[1, 3]  # nearest: x = 0.5, y = 0.5
+    assert np.isnan(boundary_plot.value_at(3.3, 1.0))  # outside the image
+
+
+def test_the_image_shows_0_blue_0_5_white_and_1_orange(qtbot, boundary_plot):
+    grid = np.zeros((50, 50), dtype=np.float32)
+    grid[:, 25:] = 1.0
+    grid[40:, :] = 0.5  # a white band along the top
+    boundary_plot.set_grid(grid, (0.0, 1.0, 0.0, 1.0))
+    qtbot.wait(50)
+    image = boundary_plot.grab().toImage()
+
+    low = _colour_at(boundary_plot, image, 0.2, 0.3)
+    high = _colour_at(boundary_plot, image, 0.8, 0.3)
+    middle = _colour_at(boundary_plot, image, 0.5, 0.95)
+    assert boundary_plot.value_at(0.2, 0.3) == 0.0 and boundary_plot.value_at(0.8, 0.3) == 1.0
+    assert low.blue() > low.red() + 80  # blue
+    assert high.red() > high.blue() + 80  # orange
+    assert min(middle.red(), middle.green(), middle.blue()) > 240  # white
+
+
+def test_points_are_coloured_by_class(qtbot, boundary_plot):
+    boundary_plot.set_grid(np.full((10, 10), 0.5, np.float32), (-0.5, 1.5, -0.5, 1.5))
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    boundary_plot.set_points(X, np.array([0, 1]))
+    qtbot.wait(50)
+    image = boundary_plot.grab().toImage()
+    class_0 = _colour_at(boundary_plot, image, 0.0, 0.0)
+    class_1 = _colour_at(boundary_plot, image, 1.0, 1.0)
+    assert class_0.blue() > class_0.red() + 80
+    assert class_1.red() > class_1.blue() + 80
+
+
+def test_without_a_grid_the_plot_gives_way_to_a_message(boundary_plot):
+    boundary_plot.set_grid(None, None)
+    assert boundary_plot.findChild(type(boundary_plot._message)).text() == NO_BOUNDARY_TEXT
+    assert boundary_plot._message.isVisible() and not boundary_plot.plot_widget.isVisible()
+    assert np.isnan(boundary_plot.value_at(0.0, 0.0))
+
+    boundary_plot.set_grid(_grid(4, 4), (0.0, 1.0, 0.0, 1.0))
+    assert boundary_plot.plot_widget.isVisible() and not boundary_plot._message.isVisible()
+
+
+def test_axis_labels_and_image_settings(boundary_plot):
+    item = boundary_plot.plot_widget.getPlotItem()
+    assert item.getAxis("bottom").labelText == "x₁"
+    assert item.getAxis("left").labelText == "x₂"
+    boundary_plot.set_grid(_grid(4, 4), (0.0, 1.0, 0.0, 1.0))
+    image = boundary_plot.image_item
+    assert image.axisOrder == "row-major"
+    assert tuple(image.getLevels()) == (0.0, 1.0)
+
+
+def test_image_follows_every_grid_and_the_contour_catches_up(qtbot, boundary_plot):
+    extent = (0.0, 1.0, 0.0, 1.0)
+    grids = [np.full((20, 20), value, np.float32) for value in np.linspace(0, 1, 20)]
+    for grid in grids:
+        boundary_plot.set_grid(grid, extent)
+        assert boundary_plot.image_item.image is not None
+        np.testing.assert_array_equal(boundary_plot.image_item.image, grid)
+    assert boundary_plot.isocurve_data() is not grids[-1]  # throttled during the burst
+    qtbot.waitUntil(lambda: boundary_plot.isocurve_data() is grids[-1], timeout=WAIT_MS)
+
+
+def test_a_grid_with_nan_does_not_break_the_plot(qtbot, boundary_plot):
+    grid = _grid(10, 10)
+    grid[3:6, 3:6] = np.nan
+    boundary_plot.set_grid(grid, (0.0, 1.0, 0.0, 1.0))
+    qtbot.wait(150)
+    boundary_plot.set_grid(grid, (0.0, 1.0, 0.0, 1.0))
+    assert not boundary_plot.grab().toImage().isNull()
+    assert np.isnan(boundary_plot.value_at(0.4, 0.4))
