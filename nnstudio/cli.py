@@ -31,6 +31,7 @@ from nnstudio.cli_commands import (
 )
 from nnstudio.engine.errors import EngineError
 from nnstudio.project.fields import ProjectError
+from nnstudio.project.model import MAX_SEED
 
 COMMANDS = ("open", "train", "gradients")
 
@@ -39,7 +40,6 @@ EXIT_BROKEN_PIPE = 141
 
 # The same limits the project file accepts, so that a run's settings can always be saved.
 MAX_EPOCHS = 100_000_000
-MAX_SEED = 2**32 - 1
 MAX_LEARNING_RATE = 1e3
 
 

@@ -118,7 +118,7 @@ def train_project(
     first = len(project.history.loss)
     trainer.history = History(list(project.history.loss), list(project.history.accuracy))
     trainer.epoch = first
-    target = _target_epoch(first, settings.epochs, epochs)
+    target = project.run_target_epoch(epochs)
     progress = _Progress(first, target) if show_progress else None
 
     diverged = None
@@ -138,14 +138,6 @@ def train_project(
 
     loss, accuracy = trainer.evaluate()
     return TrainingRun(first, target, trainer.epoch, loss, accuracy, diverged)
-
-
-def _target_epoch(first: int, settings_epochs: int, epochs: int | None) -> int:
-    if epochs is not None:
-        return first + epochs
-    if first < settings_epochs:
-        return settings_epochs
-    return first + settings_epochs
 
 
 class _Progress:

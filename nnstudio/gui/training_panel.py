@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.gui import commands
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.project.datasets import BUILTIN_LABELS, builtin_dataset
+from nnstudio.project.model import MAX_SEED
 
 LOSS_LABELS = {
     "mse": "Mean squared error (½ factor)",
@@ -77,7 +78,7 @@ class TrainingPanel(QWidget):
         self.batch_mode.setToolTip("How many samples each weight update uses")
         self.batch_size = _spin(1, 100_000, "Samples per minibatch")
         self.epochs = _spin(1, 10_000_000, "Number of passes over the data to train")
-        self.seed = _spin(0, 2**31 - 1, "Random seed for the first weights and the shuffling")
+        self.seed = _spin(0, MAX_SEED, "Random seed for the first weights and the shuffling")
         self.initializer = _combo(INITIALIZER_LABELS)
         self.initializer.setToolTip("How the first weights are drawn (biases start at 0)")
 

@@ -64,7 +64,7 @@ class TrainingRun:
 
         self.run_id = run_id
         done = len(history.loss)
-        self.target_epochs = settings.epochs if done < settings.epochs else done + settings.epochs
+        self.target_epochs = project.run_target_epoch()
         self.extent = boundary_extent(X) if has_boundary(network) else None
         self._sent = done  # history entries already sent
         self._changed = False  # weights changed since the last snapshot

@@ -35,7 +35,7 @@ from nnstudio.project.fields import (
     as_text,
     require,
 )
-from nnstudio.project.model import INPUT, MAX_UNITS, OUTPUT, Layer, Project, Settings
+from nnstudio.project.model import INPUT, MAX_SEED, MAX_UNITS, OUTPUT, Layer, Project, Settings
 
 FORMAT_NAME = "nnstudio-project"
 FORMAT_VERSION = 1
@@ -94,15 +94,20 @@ def project_from_dict(data: Any) -> Project:
     project = Project(layers, connections, dataset, settings, description)
 
     _check_sizes(project)
+    raw_parameters = data.get("parameters")
+    project.history = _read_history(data.get("history"))
     try:
         spec = project.network_spec()
     except GraphError as error:
-        raise FieldError("network.connections", str(error)) from None
-    _check_loss(project)
+        # The app saves drawings that are not finished yet, without weights; such a
+        # file opens again so the user can finish it. Weights need a whole network.
+        if raw_parameters is not None:
+            raise FieldError("network.connections", str(error)) from None
+        return project
 
-    raw_parameters = data.get("parameters")
     if raw_parameters is None:
         project.reinitialize()
+        project.history = _read_history(data.get("history"))
     else:
         block = as_object(raw_parameters, "parameters")
         initial = _read_parameters(
@@ -115,7 +120,6 @@ def project_from_dict(data: Any) -> Project:
             if current is not None
             else {name: layer.copy() for name, layer in initial.items()}
         )
-    project.history = _read_history(data.get("history"))
     return project
 
 
@@ -295,7 +299,7 @@ def _read_settings(data: dict[str, Any]) -> Settings:
     target = data.get("target_loss")
     if target is not None:
         s.target_loss = as_float(target, "training.target_loss", 0.0)
-    s.seed = as_int(data.get("seed", 0), "training.seed", 0, 2**32 - 1)
+    s.seed = as_int(data.get("seed", 0), "training.seed", 0, MAX_SEED)
     s.initializer = as_text(
         data.get("initializer", "xavier_uniform"), "training.initializer", tuple(INITIALIZERS)
     )
@@ -316,16 +320,6 @@ def _check_sizes(project: Project) -> None:
                 f"network.layers[{index}].units",
                 f"the {name} layer has {layer.units} units but the dataset has {count} {what}",
             )
-
-
-def _check_loss(project: Project) -> None:
-    loss = LOSSES[project.settings.loss]
-    output = project.output_layer().activation
-    if loss.logit_activation is not None and output != loss.logit_activation:
-        raise FieldError(
-            "training.loss",
-            f"{loss.name} needs a {loss.logit_activation} output layer, but it uses {output}",
-        )
 
 
 def _read_parameters(item: Any, field: str, spec: Any) -> Parameters:

@@ -18,6 +18,8 @@ from nnstudio.engine.training import History, TrainingSettings
 from nnstudio.project.datasets import Dataset, builtin_dataset
 
 MAX_UNITS = 64
+# Seeds stay within a signed 32-bit int, the range of Qt's spin boxes.
+MAX_SEED = 2**31 - 1
 INPUT = "input"
 OUTPUT = "output"
 
@@ -146,6 +148,20 @@ class Project:
             return
         self.parameters = copy_parameters(initial)
         self.history = History()
+
+    def run_target_epoch(self, epochs: int | None = None) -> int:
+        """Return the history length at which a training run of this project stops.
+
+        ``epochs`` given: that many more epochs. Otherwise the run trains up to
+        ``settings.epochs`` in all, or that many more once the history is there
+        already, which is what the Train button does.
+        """
+        done = len(self.history.loss)
+        if epochs is not None:
+            return done + epochs
+        if done < self.settings.epochs:
+            return self.settings.epochs
+        return done + self.settings.epochs
 
     def _parameters_fit(self, spec: NetworkSpec) -> bool:
         if self.parameters is None or self.initial_parameters is None:

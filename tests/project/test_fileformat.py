@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from nnstudio.engine.errors import EngineError, GraphError
+from nnstudio.engine.losses import make_loss
 from nnstudio.engine.network import copy_parameters
 from nnstudio.engine.training import Trainer
 from nnstudio.project.datasets import Dataset
@@ -220,8 +222,8 @@ def add_cycle(document: Document) -> None:
     network["layers"].append(
         {"name": "hidden 2", "role": "hidden", "units": 2, "activation": "relu"}
     )
+    # Weights come with the file, and weights need a whole network.
     network["connections"] += [["hidden 1", "hidden 2"], ["hidden 2", "hidden 1"]]
-    document["parameters"] = None
 
 
 def add_connection(source: str, target: str) -> Callable[[Document], None]:
@@ -303,7 +305,6 @@ BAD_FILES: list[tuple[str, Callable[[Document], bytes], list[str]]] = [
         changed(("network", "layers", 0, "units"), 3),
         ["'network.layers[0].units'", "3 units", "2 inputs"],
     ),
-    ("bce identity", edited(bce_with_identity), ["'training.loss'", "sigmoid", "identity"]),
     ("nested lists", raw(b"[" * 100_000 + b"]" * 100_000), ["nested too deeply"]),
     ("nested field", token(("description",), "[" * 100_000 + "]" * 100_000), ["nested"]),
     ("1e400 rate", token(LEARNING_RATE, "1e400"), ["'training.learning_rate'", "finite"]),
@@ -433,3 +434,29 @@ def test_saved_file_has_no_nan(tmp_path: Path) -> None:
     assert "NaN" not in text
     assert "Infinity" not in text
     assert document["history"]["accuracy"][0] is None
+
+
+def test_unfinished_drawing_reopens(tmp_path: Path) -> None:
+    project = default_project("xor")
+    project.layers.append(Layer("hidden 2", "hidden", 3, "relu", position=(100.0, 50.0)))
+    project.connections.append(("hidden 1", "hidden 2"))
+    project.initial_parameters = project.parameters = None
+    path = tmp_path / "unfinished.nnproj"
+    save_project(project, path)
+
+    reopened = load_project(path)
+    assert [layer.name for layer in reopened.layers] == ["input", "hidden 1", "output", "hidden 2"]
+    assert reopened.connections == project.connections
+    assert reopened.parameters is None
+    with pytest.raises(GraphError, match="'hidden 2'"):
+        reopened.network_spec()
+
+
+def test_loss_mismatch_loads_and_refuses_training(tmp_path: Path) -> None:
+    path = tmp_path / "mismatch.nnproj"
+    path.write_bytes(edited(bce_with_identity)(valid_document()))
+    project = load_project(path)
+    assert project.settings.loss == "binary_cross_entropy"
+    network = project.network()
+    with pytest.raises(EngineError, match="needs a sigmoid output layer"):
+        network.gradients(project.dataset.X, project.dataset.y, make_loss("binary_cross_entropy"))
