@@ -67,7 +67,7 @@ def test_installed_wheel_loads_icons_and_examples(wheel: Path, tmp_path: Path) -
         timeout=300,
     )
     # Run from an empty folder with only the installed copy first on the path,
-    # so the checkout cannot be what answers.
+    # so the import cannot come from the checkout.
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "import nnstudio\n"

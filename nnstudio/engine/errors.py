@@ -1,4 +1,4 @@
-"""Errors the engine raises; each message says what is wrong and what to do."""
+"""Errors the engine raises. Each message names what is wrong and what to do."""
 
 from __future__ import annotations
 

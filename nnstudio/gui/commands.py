@@ -26,7 +26,7 @@ EDITS_WEIGHTS = "edits"  # the edit itself changes the weights
 
 
 class ProjectCommand(QUndoCommand):
-    """Apply ``edit`` to the project; ``weights`` says what happens to the weights."""
+    """Apply ``edit`` to the project; ``weights`` tells what happens to the weights."""
 
     def __init__(self, document: ProjectDocument, text: str, edit: Edit, weights: str) -> None:
         super().__init__(text)

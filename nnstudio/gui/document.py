@@ -1,4 +1,4 @@
-"""The open project as the GUI sees it: the Project, its file path and its undo stack.
+"""The open project in the GUI: the Project, its file path and its undo stack.
 
 Views observe the document's signals and change it only through undo commands
 (gui/commands.py), so every edit can be undone. Training results arrive through

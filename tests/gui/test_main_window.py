@@ -193,3 +193,29 @@ def test_worked_example_loads(make_window: WindowFactory) -> None:
     output = window.document.project.network().predict(np.array([[2.0, 3.0]]))
     assert output[0, 0] == pytest.approx(2.162, rel=1e-12)
     assert load_project(EXAMPLES / "worked-example.nnproj").parameter_count() == 6
+
+
+def test_gui_and_cli_reach_same_loss(make_window: WindowFactory, qtbot: object) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    example = EXAMPLES / "xor.nnproj"
+    window = make_window(path=example)
+    window.training.train_action.trigger()
+    _wait_for_run(window, qtbot)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "nnstudio", "train", str(example), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    history = window.document.project.history
+    assert report["total_epochs"] == len(history.loss)
+    assert report["loss"] == history.loss[-1]
+    assert report["accuracy"] == 1.0
