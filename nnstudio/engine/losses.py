@@ -1,11 +1,10 @@
 """Loss functions, registered by name, each with its gradient beside it.
 
 Every loss is a mean over the N samples of a batch and a sum over outputs.
-``gradient`` returns dLoss/doutput with the 1/N already applied. A loss that
-pairs with one output activation (binary cross-entropy with sigmoid,
-cross-entropy with softmax) also works from the logits z, which keeps it
-finite however large z grows, and its gradient with respect to z is then
-simply (p - y) / N.
+``gradient`` returns dLoss/doutput with the 1/N already applied. Binary
+cross-entropy pairs with a sigmoid output and cross-entropy with softmax. Each
+of these is also computed from the logits z, which keeps it finite however
+large z grows. Its gradient with respect to z is then simply (p - y) / N.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from nnstudio.engine.activations import Sigmoid
 from nnstudio.engine.errors import EngineError
 
 Array = NDArray[np.floating]
@@ -97,9 +97,7 @@ class BinaryCrossEntropy(Loss):
         return float(np.sum(softplus - y * z) / len(y))
 
     def gradient_from_logits(self, z: Array, y: Array) -> Array:
-        e = np.exp(-np.abs(z))
-        p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-        result: Array = (p - y) / len(y)
+        result: Array = (_SIGMOID.forward(z) - y) / len(y)
         return result
 
 
@@ -125,6 +123,9 @@ class CrossEntropy(Loss):
     def gradient_from_logits(self, z: Array, y: Array) -> Array:
         result: Array = (np.exp(_log_softmax(z)) - y) / len(y)
         return result
+
+
+_SIGMOID = Sigmoid()
 
 
 def _log_softmax(z: Array) -> Array:

@@ -26,7 +26,10 @@ EDITS_WEIGHTS = "edits"  # the edit itself changes the weights
 
 
 class ProjectCommand(QUndoCommand):
-    """Apply ``edit`` to the project; ``weights`` tells what happens to the weights."""
+    """Apply ``edit`` to the project.
+
+    ``weights`` is KEEP_WEIGHTS, REDRAW_WEIGHTS or EDITS_WEIGHTS.
+    """
 
     def __init__(self, document: ProjectDocument, text: str, edit: Edit, weights: str) -> None:
         super().__init__(text)

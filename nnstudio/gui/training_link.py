@@ -1,7 +1,7 @@
 """Connects the Train, Pause, Resume, Step, Stop and Reset actions to the training worker.
 
 The worker sends snapshots (weights, new loss values, the evaluated boundary
-grid) at most about 30 times a second; this class hands them to the document,
+grid) at most about 30 times a second. This class hands them to the document,
 the plots and the status bar, so the GUI thread only draws.
 """
 

@@ -182,7 +182,7 @@ class RunControl:
             self._learning_rate = value
 
     def expect_display(self) -> None:
-        """Note that a snapshot is about to be sent; call before emitting it."""
+        """Mark a snapshot as on its way to the GUI; call this before emitting it."""
         with self._condition:
             self._displaying = True
 
@@ -190,8 +190,8 @@ class RunControl:
         """Block the worker until the GUI has drawn that snapshot, a stop, or ``timeout`` s.
 
         The engine's loop holds the GIL almost all the time, and every PySide and
-        pyqtgraph call in the GUI thread has to win it back; without this pause a
-        redraw that takes 5 ms alone took seconds while training ran.
+        pyqtgraph call in the GUI thread has to win it back. Without this pause, a
+        redraw that takes 5 ms on its own took seconds while training ran.
         """
         with self._condition:
             self._condition.wait_for(lambda: not self._displaying or self._stopped, timeout)

@@ -1,8 +1,8 @@
 """The project: the drawn network, its dataset, training settings, weights and history.
 
-The input layer's size always follows the dataset's input count and the output
-layer's size its target count; the hidden layers and every connection are what
-the user drew. Whenever the shape of the network changes, the weights are drawn
+The input layer's size always follows the dataset's input count, and the output
+layer's size follows its target count. The hidden layers and every connection
+are what the user drew. Whenever the shape of the network changes, the weights are drawn
 again from the seed, so the same project always starts from the same weights.
 """
 

@@ -66,13 +66,15 @@ def test_set_history_replaces_what_was_shown(loss_plot):
 def test_log_scale_follows_the_check_box(qtbot, loss_plot):
     assert loss_plot.log_check.text() == "Log scale"
     loss_plot.set_log_scale(True)
-    assert loss_plot.log_check.isChecked() and loss_plot.is_log_scale()
+    assert loss_plot.log_check.isChecked()
+    assert loss_plot.is_log_scale()
     loss_plot.show()
     qtbot.waitExposed(loss_plot)
     box = loss_plot.log_check
     indicator = QPoint(8, box.height() // 2)  # the box stretches; its label does not
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=indicator)
-    assert not loss_plot.log_check.isChecked() and not loss_plot.is_log_scale()
+    assert not loss_plot.log_check.isChecked()
+    assert not loss_plot.is_log_scale()
 
 
 def test_axis_labels(loss_plot):
@@ -133,7 +135,8 @@ def test_the_image_shows_0_blue_0_5_white_and_1_orange(qtbot, boundary_plot):
     low = _colour_at(boundary_plot, image, 0.2, 0.3)
     high = _colour_at(boundary_plot, image, 0.8, 0.3)
     middle = _colour_at(boundary_plot, image, 0.5, 0.95)
-    assert boundary_plot.value_at(0.2, 0.3) == 0.0 and boundary_plot.value_at(0.8, 0.3) == 1.0
+    assert boundary_plot.value_at(0.2, 0.3) == 0.0
+    assert boundary_plot.value_at(0.8, 0.3) == 1.0
     assert low.blue() > low.red() + 80  # blue
     assert high.red() > high.blue() + 80  # orange
     assert min(middle.red(), middle.green(), middle.blue()) > 240  # white
@@ -154,11 +157,13 @@ def test_points_are_coloured_by_class(qtbot, boundary_plot):
 def test_without_a_grid_the_plot_gives_way_to_a_message(boundary_plot):
     boundary_plot.set_grid(None, None)
     assert boundary_plot.findChild(type(boundary_plot._message)).text() == NO_BOUNDARY_TEXT
-    assert boundary_plot._message.isVisible() and not boundary_plot.plot_widget.isVisible()
+    assert boundary_plot._message.isVisible()
+    assert not boundary_plot.plot_widget.isVisible()
     assert np.isnan(boundary_plot.value_at(0.0, 0.0))
 
     boundary_plot.set_grid(_grid(4, 4), (0.0, 1.0, 0.0, 1.0))
-    assert boundary_plot.plot_widget.isVisible() and not boundary_plot._message.isVisible()
+    assert boundary_plot.plot_widget.isVisible()
+    assert not boundary_plot._message.isVisible()
 
 
 def test_axis_labels_and_image_settings(boundary_plot):

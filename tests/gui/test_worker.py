@@ -128,7 +128,8 @@ def test_run_matches_a_headless_trainer_bit_for_bit(qtbot, controller, recorder,
     trainer = _headless(project)
     trainer.train(project.settings.epochs)
     final = recorder.finished[0]
-    assert final.final and final.reason == "completed"
+    assert final.final
+    assert final.reason == "completed"
     assert final.epoch == final.target_epochs == 1000
     assert np.array_equal(recorder.loss(), trainer.history.loss)
     _assert_same_parameters(final.parameters, trainer.network.parameters)
@@ -141,11 +142,14 @@ def test_snapshots_carry_accuracy_and_the_boundary(qtbot, controller, recorder):
         controller.start(_project(epochs=2000, learning_rate=2.0))
     final = recorder.finished[0]
     accuracy = np.concatenate([s.accuracy for s in recorder.snapshots + [final]])
-    assert len(accuracy) == 2000 and accuracy[-1] == 1.0
+    assert len(accuracy) == 2000
+    assert accuracy[-1] == 1.0
     assert final.extent == (-0.5, 1.5, -0.5, 1.5)
-    assert final.grid is not None and final.grid.shape == (100, 100)
+    assert final.grid is not None
+    assert final.grid.shape == (100, 100)
     # XOR learned: low at (0, 0) (row 25, column 25), high at (1, 0) (row 25, column 74)
-    assert final.grid[25, 25] < 0.2 and final.grid[25, 74] > 0.8
+    assert final.grid[25, 25] < 0.2
+    assert final.grid[25, 74] > 0.8
 
 
 def test_run_continues_the_project_history():
@@ -155,7 +159,8 @@ def test_run_continues_the_project_history():
     project.history = History([0.3] * 1000, [0.5] * 1000)
     run = TrainingRun(project, 1)
     assert run.target_epochs == 2000  # already there: another 1000
-    assert run.snapshot().epoch == 1000 and len(run.snapshot().loss) == 0
+    assert run.snapshot().epoch == 1000
+    assert len(run.snapshot().loss) == 0
 
 
 def test_target_loss_ends_the_run(qtbot, controller, recorder):
@@ -200,7 +205,8 @@ def test_step_when_idle_takes_one_full_batch_epoch_and_pauses(qtbot, controller,
     qtbot.wait(200)
     assert len(recorder.snapshots) == 1
     snapshot = recorder.snapshots[0]
-    assert snapshot.epoch == 1 and len(snapshot.loss) == 1
+    assert snapshot.epoch == 1
+    assert len(snapshot.loss) == 1
 
     trainer = _headless(project)
     assert trainer.step()
@@ -209,7 +215,8 @@ def test_step_when_idle_takes_one_full_batch_epoch_and_pauses(qtbot, controller,
 
     controller.step()
     qtbot.waitUntil(lambda: len(recorder.snapshots) == 2, timeout=WAIT_MS)
-    assert recorder.epoch == 2 and controller.state == "paused"
+    assert recorder.epoch == 2
+    assert controller.state == "paused"
 
 
 def test_step_takes_one_minibatch(qtbot, controller, recorder):
@@ -219,7 +226,8 @@ def test_step_takes_one_minibatch(qtbot, controller, recorder):
     _wait_for_snapshot(qtbot, recorder)
     assert not trainer.step()
     snapshot = recorder.snapshots[0]
-    assert snapshot.epoch == 0 and len(snapshot.loss) == 0
+    assert snapshot.epoch == 0
+    assert len(snapshot.loss) == 0
     _assert_same_parameters(snapshot.parameters, trainer.network.parameters)
 
     controller.step()
@@ -271,7 +279,8 @@ def test_stop_returns_promptly_with_finite_weights(qtbot, controller, recorder):
         assert time.monotonic() - started < 0.1
         assert controller.state == "idle"
     final = recorder.finished[0]
-    assert final.final and final.reason == "stopped"
+    assert final.final
+    assert final.reason == "stopped"
     assert final.epoch >= recorder.snapshots[-1].epoch
     assert _all_finite(final.parameters)
 
@@ -290,11 +299,13 @@ def test_divergence_reports_the_epoch_and_keeps_finite_weights(qtbot, controller
     message, final = recorder.failed[0]
     assert f"diverged at epoch {diverged.value.epoch}" in message
     assert "learning rate 1e+06" in message
-    assert final.final and final.reason == "diverged"
+    assert final.final
+    assert final.reason == "diverged"
     assert final.epoch == diverged.value.epoch - 1
     assert _all_finite(final.parameters)
     _assert_same_parameters(final.parameters, trainer.network.parameters)
-    assert recorder.finished == [] and controller.state == "idle"
+    assert recorder.finished == []
+    assert controller.state == "idle"
 
 
 def test_an_engine_error_in_the_loop_reaches_the_user(qtbot, controller, recorder):
@@ -303,8 +314,10 @@ def test_an_engine_error_in_the_loop_reaches_the_user(qtbot, controller, recorde
     with qtbot.waitSignal(controller.run_failed, timeout=WAIT_MS):
         controller.start(project)
     message, final = recorder.failed[0]
-    assert "cannot backpropagate" in message and "'hidden 1'" in message
-    assert final.reason == "error" and final.epoch == 0
+    assert "cannot backpropagate" in message
+    assert "'hidden 1'" in message
+    assert final.reason == "error"
+    assert final.epoch == 0
 
 
 def test_a_project_that_cannot_train_is_refused_at_start(controller, recorder):
@@ -312,7 +325,8 @@ def test_a_project_that_cannot_train_is_refused_at_start(controller, recorder):
     project.settings.loss = "cross_entropy"  # needs a softmax output
     with pytest.raises(EngineError, match="softmax"):
         controller.start(project)
-    assert controller.state == "idle" and recorder.states == []
+    assert controller.state == "idle"
+    assert recorder.states == []
 
 
 # runs replacing runs, and closing
