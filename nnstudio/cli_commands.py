@@ -112,7 +112,7 @@ def train_project(
     """
     settings = dataclasses.replace(project.settings, target_loss=target_loss)
     dataset = project.dataset
-    trainer = Trainer(project.network(), dataset.X, dataset.y, settings)
+    trainer = Trainer(project.network(), dataset.network_inputs(), dataset.y, settings)
     # Continuing the history makes the epoch numbers, and the epoch that the
     # divergence message names, count from the project's first epoch.
     first = len(project.history.loss)
@@ -243,7 +243,7 @@ def compute_gradients(project: Project, network: Network) -> Gradients:
     """Return the loss and dLoss/dW, dLoss/db on the whole dataset for ``network``."""
     loss = make_loss(project.settings.loss)
     with np.errstate(over="ignore", invalid="ignore"):
-        gradients = network.gradients(project.dataset.X, project.dataset.y, loss)
+        gradients = network.gradients(project.dataset.network_inputs(), project.dataset.y, loss)
 
     values = [gradients.output, np.array(gradients.loss)]
     for layer in gradients.parameters.values():

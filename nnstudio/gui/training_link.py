@@ -132,7 +132,7 @@ class TrainingLink(QObject):
             return False
         try:
             network = project.network()
-            X, y = project.dataset.X[:1], project.dataset.y[:1]
+            X, y = project.dataset.network_inputs()[:1], project.dataset.y[:1]
             network.gradients(X, y, make_loss(project.settings.loss))
         except EngineError as problem:
             dialogs.show_warning(self.window, "Cannot train", f"Cannot train: {problem}.")

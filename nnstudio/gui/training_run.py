@@ -54,7 +54,7 @@ class TrainingRun:
         # Copies only: the GUI thread keeps using the project while the run trains.
         settings = copy.deepcopy(project.settings)
         network = project.network()
-        X, y = project.dataset.X.copy(), project.dataset.y.copy()
+        X, y = project.dataset.network_inputs().copy(), project.dataset.y.copy()
         self.trainer = Trainer(network, X, y, settings)
         # Continue the project's history, so epoch numbers and the divergence message
         # count from the project's first epoch.

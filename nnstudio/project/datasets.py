@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,16 +24,31 @@ BUILTIN_LABELS = {"xor": "XOR", "and": "AND", "or": "OR", "nand": "NAND"}
 
 @dataclass
 class Dataset:
-    """Inputs X (samples, features) and targets y (samples, outputs).
+    """Inputs X (samples, features) and targets y (samples, outputs), as the user gave them.
 
-    ``builtin`` names a built-in gate ("xor", "and", ...); it is None for data
-    stored inline in the project.
+    ``builtin`` names a built-in gate ("xor", "and", ...); it is None for other
+    data. ``mean`` and ``scale`` (one entry per input column) standardize the
+    inputs the network sees, ``(X - mean) / scale``; both are None when the
+    inputs are used as they are. They are fixed when the data is imported and
+    stored with the project, so predictions on new inputs use the same numbers.
     """
 
     X: Array
     y: Array
     builtin: str | None = None
     name: str = "custom"
+    input_names: list[str] | None = None
+    class_names: list[str] | None = None
+    mean: Array | None = None
+    scale: Array | None = None
+
+    def network_inputs(self, X: Array | None = None) -> Array:
+        """Return ``X`` (default: the dataset's own inputs) as the network sees it."""
+        raw = self.X if X is None else X
+        if self.mean is None or self.scale is None:
+            return raw
+        standardized: Array = (raw - self.mean) / self.scale
+        return standardized
 
     @property
     def input_count(self) -> int:
@@ -54,7 +70,7 @@ class Dataset:
         return classes
 
     def copy(self) -> Dataset:
-        return Dataset(self.X.copy(), self.y.copy(), self.builtin, self.name)
+        return copy.deepcopy(self)
 
 
 def builtin_dataset(name: str) -> Dataset:
