@@ -23,7 +23,7 @@ from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.files import FileActions
 from nnstudio.gui.icons import icon
 from nnstudio.gui.inspector import LayerInspector
-from nnstudio.gui.plots.boundary_plot import BoundaryPlot
+from nnstudio.gui.plots.boundary_panel import BoundaryPanel
 from nnstudio.gui.plots.loss_plot import LossPlot
 from nnstudio.gui.status import TrainingStatus
 from nnstudio.gui.training_link import TrainingLink
@@ -58,7 +58,8 @@ class MainWindow(QMainWindow):
         self.inspector = LayerInspector(self.document)
         self.training_panel = TrainingPanel(self.document)
         self.loss_plot = LossPlot()
-        self.boundary_plot = BoundaryPlot()
+        self.boundary_panel = BoundaryPanel()
+        self.boundary_plot = self.boundary_panel.plot
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("<opened>")
         self.docks: dict[str, QDockWidget] = {}
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Loss", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock(
-            "Decision boundary", self.boundary_plot, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Decision boundary", self.boundary_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self._add_dock("Undo history", self.undo_view, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.docks["Undo history"].hide()
@@ -97,7 +98,8 @@ class MainWindow(QMainWindow):
 
         self.resize(1280, 820)
         self._restore_layout()
-        self._on_project_replaced()
+        # Let every view show the first project as if it had just been opened.
+        self.document.project_replaced.emit()
 
     # building
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,12 +22,14 @@ from nnstudio.engine.training import History
 from nnstudio.gui import commands, dialogs
 from nnstudio.gui.icons import icon
 from nnstudio.gui.worker import TrainingController, TrainingSnapshot
-from nnstudio.project.boundary import boundary_extent, boundary_grid
+from nnstudio.project.boundary import Plane, boundary_extent, boundary_grid
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+CONFUSION_INTERVAL = 0.5  # seconds between confusion-matrix updates during a run
 
 
 class TrainingLink(QObject):
@@ -39,6 +42,7 @@ class TrainingLink(QObject):
         self.controller = TrainingController(self)
         self.run_history = History()
         self._from_worker = False
+        self._confusion_shown_at = -math.inf
 
         self.train_action = self._action("&Train", "train", "F5", self.train)
         self.train_action.setToolTip("Train the network from its current weights (F5)")
@@ -64,6 +68,7 @@ class TrainingLink(QObject):
         self.document.history_changed.connect(self._on_history_changed)
         self.document.settings_changed.connect(self._on_dataset_changed)
         self.document.project_replaced.connect(self._on_dataset_changed)
+        window.boundary_panel.columns_changed.connect(self._on_columns_changed)
         self.document.project_replaced.connect(self._on_history_changed)
 
     def actions(self) -> list[QAction]:
@@ -90,7 +95,7 @@ class TrainingLink(QObject):
             return
         if self.controller.state == "idle" and self._check_trainable():
             self._begin_run()
-            self.controller.start(self.document.project)
+            self.controller.start(self.document.project, columns=self.window.boundary_panel.columns)
 
     def step(self) -> None:
         if self.controller.state == "idle":
@@ -98,6 +103,7 @@ class TrainingLink(QObject):
                 return
             self._begin_run()
         self.controller.step(self.document.project)
+        self.controller.set_boundary_columns(self.window.boundary_panel.columns)
 
     def reset(self) -> None:
         self.controller.shutdown()
@@ -155,7 +161,8 @@ class TrainingLink(QObject):
         finally:
             self._from_worker = False
         self.window.loss_plot.append(np.asarray(snapshot.loss, dtype=float))
-        self.window.boundary_plot.set_grid(snapshot.grid, snapshot.extent)
+        self.window.boundary_panel.plot.set_grid(snapshot.grid, snapshot.extent)
+        self._show_confusion(force=snapshot.final)
         self._show_status(snapshot.target_epochs)
 
     @Slot(object)
@@ -188,13 +195,35 @@ class TrainingLink(QObject):
     def _on_parameters_changed(self) -> None:
         if self._from_worker:
             return
-        plot = self.window.boundary_plot
+        panel = self.window.boundary_panel
         project = self.document.project
-        if project.parameters is None or project.dataset.input_count != 2:
-            plot.set_grid(None, None)
+        if project.parameters is None or project.dataset.input_count < 2:
+            panel.plot.set_grid(None, None)
             return
-        extent = boundary_extent(project.dataset.X)
-        plot.set_grid(boundary_grid(project.network(), extent), extent)
+        network = project.network()
+        columns = panel.columns
+        extent = boundary_extent(project.dataset.X, columns)
+        plane = Plane(project.dataset, columns)
+        panel.plot.set_grid(boundary_grid(network, extent, plane=plane), extent)
+        self._show_confusion(force=True)
+
+    def _on_columns_changed(self, columns: tuple[int, int]) -> None:
+        self.controller.set_boundary_columns(columns)
+        if self.controller.state != "running":
+            self._on_parameters_changed()
+
+    def _show_confusion(self, force: bool = False) -> None:
+        # Predicting every sample costs a forward pass over the whole dataset,
+        # so during a run the matrix follows at most CONFUSION_INTERVAL apart.
+        now = time.monotonic()
+        if not force and now - self._confusion_shown_at < CONFUSION_INTERVAL:
+            return
+        self._confusion_shown_at = now
+        project = self.document.project
+        if project.parameters is None or not project.dataset.is_classification:
+            return
+        output = project.network().predict(project.dataset.network_inputs())
+        self.window.boundary_panel.show_confusion(output)
 
     def _on_history_changed(self) -> None:
         if self._from_worker:
@@ -203,9 +232,7 @@ class TrainingLink(QObject):
         self._show_status(self.document.project.settings.epochs)
 
     def _on_dataset_changed(self) -> None:
-        dataset = self.document.project.dataset
-        if dataset.input_count >= 2:
-            self.window.boundary_plot.set_points(dataset.X[:, :2], dataset.labels())
+        self.window.boundary_panel.set_dataset(self.document.project.dataset)
         self._on_parameters_changed()
 
     def _show_status(self, target: int) -> None:

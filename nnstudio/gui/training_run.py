@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from nnstudio.engine.network import Parameters, copy_parameters
 from nnstudio.engine.training import History, Trainer
-from nnstudio.project.boundary import Extent, boundary_extent, boundary_grid, has_boundary
+from nnstudio.project.boundary import Extent, Plane, boundary_extent, boundary_grid, has_boundary
 from nnstudio.project.model import Project
 
 BOUNDARY_RESOLUTION = 100
@@ -49,7 +49,7 @@ class TrainingSnapshot:
 class TrainingRun:
     """One run: a Trainer that continues the project's history, and the snapshots it sends."""
 
-    def __init__(self, project: Project, run_id: int) -> None:
+    def __init__(self, project: Project, run_id: int, columns: tuple[int, int] = (0, 1)) -> None:
         """Copy what the run needs from ``project``; raises EngineError when it cannot train."""
         # Copies only: the GUI thread keeps using the project while the run trains.
         settings = copy.deepcopy(project.settings)
@@ -65,7 +65,12 @@ class TrainingRun:
         self.run_id = run_id
         done = len(history.loss)
         self.target_epochs = project.run_target_epoch()
-        self.extent = boundary_extent(X) if has_boundary(network) else None
+        self.dataset = project.dataset.copy()
+        # The plane and extent of the boundary, replaced as one tuple when the GUI
+        # picks other input columns, so the worker never sees half of a change.
+        self.view: tuple[Plane, Extent] | None = None
+        if has_boundary(network):
+            self.set_columns(columns)
         self._sent = done  # history entries already sent
         self._changed = False  # weights changed since the last snapshot
 
@@ -92,11 +97,17 @@ class TrainingRun:
             return "target loss reached"
         return ""
 
+    def set_columns(self, columns: tuple[int, int]) -> None:
+        """Draw the boundary over these two input columns from the next snapshot on."""
+        self.view = (Plane(self.dataset, columns), boundary_extent(self.dataset.X, columns))
+
     def snapshot(self, final: bool = False, reason: str = "") -> TrainingSnapshot:
         network = self.trainer.network
-        grid = None
-        if self.extent is not None:
-            grid = boundary_grid(network, self.extent, BOUNDARY_RESOLUTION)
+        view = self.view
+        grid = extent = None
+        if view is not None:
+            plane, extent = view
+            grid = boundary_grid(network, extent, BOUNDARY_RESOLUTION, plane)
 
         # the epochs since the last snapshot
         history = self.trainer.history
@@ -113,7 +124,7 @@ class TrainingRun:
             accuracy=accuracy,
             parameters=copy_parameters(network.parameters),
             grid=grid,  # a new array on every call
-            extent=self.extent,
+            extent=extent,
             final=final,
             reason=reason,
         )

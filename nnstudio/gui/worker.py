@@ -121,7 +121,7 @@ class TrainingWorker(QObject):
         except Exception:
             # The boundary is the only extra computation; the weights matter more.
             log.exception("could not draw the boundary for the final snapshot")
-            self._run.extent = None
+            self._run.view = None
             return self._run.snapshot(final=True, reason=reason)
 
 
@@ -132,6 +132,7 @@ class _Run:
     thread: QThread
     worker: TrainingWorker
     control: RunControl
+    run: TrainingRun
 
 
 class TrainingController(QObject):
@@ -170,7 +171,9 @@ class TrainingController(QObject):
         """The id of the current (or last) run; signals of older runs are dropped."""
         return self._run_id
 
-    def start(self, project: Project, paused: bool = False) -> None:
+    def start(
+        self, project: Project, paused: bool = False, columns: tuple[int, int] = (0, 1)
+    ) -> None:
         """Train from the project's current weights, continuing its history.
 
         The run stops when the history reaches ``project.settings.epochs`` epochs
@@ -179,7 +182,7 @@ class TrainingController(QObject):
         first. Raises EngineError, and starts nothing, when the project cannot
         be trained (an invalid drawing, or a loss that does not fit the output).
         """
-        run = TrainingRun(project, self._run_id + 1)
+        run = TrainingRun(project, self._run_id + 1, columns)
         self._stop_runs()
         self._run_id = self._listening = run.run_id
 
@@ -194,7 +197,7 @@ class TrainingController(QObject):
         worker.failed.connect(self._on_failed)
         thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
-        self._runs[run.run_id] = _Run(thread, worker, control)
+        self._runs[run.run_id] = _Run(thread, worker, control, run)
         self._control = control
         thread.start()
         self._set_state("paused" if paused else "running")
@@ -229,6 +232,12 @@ class TrainingController(QObject):
         if self._control is not None:
             self._control.stop()
         self._set_state("idle")
+
+    def set_boundary_columns(self, columns: tuple[int, int]) -> None:
+        """Draw the current run's boundary over these two input columns from now on."""
+        current = self._runs.get(self._run_id)
+        if current is not None and current.run.view is not None:
+            current.run.set_columns(columns)
 
     def set_learning_rate(self, value: float) -> None:
         """Use ``value`` from the next step of the current run on; no run, no effect."""

@@ -1,17 +1,21 @@
-"""The decision boundary: a network's output sampled over the plane of its two inputs.
+"""The decision boundary: a network's output sampled over a plane of two inputs.
 
-Only networks with exactly two inputs have a plane to draw; for any other
-network ``boundary_grid`` raises EngineError, so callers check
-``has_boundary(network)`` first instead of handling a None grid later.
+A network with two inputs is drawn over the plane of both. A network with more
+inputs is drawn over a chosen pair of them, with every other input held at its
+mean over the dataset (a ``Plane``). Networks with one input have no plane, so
+callers check ``has_boundary(network)`` first.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.network import Network
+from nnstudio.project.datasets import Dataset
 
 Extent = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
 
@@ -19,13 +23,37 @@ MARGIN_FRACTION = 0.25
 MIN_MARGIN = 0.5
 
 
+@dataclass(frozen=True)
+class Plane:
+    """Two input columns spanned by the grid, in the dataset's own (raw) units.
+
+    Every other input is held at its value in ``base`` (the dataset's mean), and
+    the points are standardized the way the dataset standardizes its inputs.
+    """
+
+    dataset: Dataset
+    columns: tuple[int, int] = (0, 1)
+
+    @property
+    def base(self) -> NDArray[np.float64]:
+        mean: NDArray[np.float64] = self.dataset.X.mean(axis=0)
+        return mean
+
+    def network_inputs(self, points: NDArray[np.float64]) -> NDArray[np.floating]:
+        """Return grid ``points`` (n, 2) as full, standardized network inputs."""
+        full = np.tile(self.base, (len(points), 1))
+        full[:, self.columns[0]] = points[:, 0]
+        full[:, self.columns[1]] = points[:, 1]
+        return self.dataset.network_inputs(full)
+
+
 def has_boundary(network: Network) -> bool:
-    """Return True when the network has exactly two inputs, so a boundary can be drawn."""
-    return network.spec.input_units == 2
+    """Return True when the network has at least two inputs, so a boundary can be drawn."""
+    return network.spec.input_units >= 2
 
 
-def boundary_extent(X: NDArray[np.floating]) -> Extent:
-    """Return (x_min, x_max, y_min, y_max) around the first two columns of X (samples, features).
+def boundary_extent(X: NDArray[np.floating], columns: tuple[int, int] = (0, 1)) -> Extent:
+    """Return (x_min, x_max, y_min, y_max) around two columns of X (samples, features).
 
     Each side gets a margin of 25% of that column's range, and at least 0.5, so
     the corners of the unit square (the logic gates) give -0.5 .. 1.5.
@@ -35,14 +63,17 @@ def boundary_extent(X: NDArray[np.floating]) -> Extent:
         raise EngineError(
             f"the decision boundary needs samples with at least two inputs; got shape {X.shape}"
         )
-    low = X[:, :2].min(axis=0)
-    high = X[:, :2].max(axis=0)
+    pair = X[:, list(columns)]
+    low = pair.min(axis=0)
+    high = pair.max(axis=0)
     margin = np.maximum(MARGIN_FRACTION * (high - low), MIN_MARGIN)
     low, high = low - margin, high + margin
     return float(low[0]), float(high[0]), float(low[1]), float(high[1])
 
 
-def boundary_grid(network: Network, extent: Extent, resolution: int = 100) -> NDArray[np.float32]:
+def boundary_grid(
+    network: Network, extent: Extent, resolution: int = 100, plane: Plane | None = None
+) -> NDArray[np.float32]:
     """Return the network's output on a resolution x resolution grid over ``extent``.
 
     The grid is float32, C-contiguous and row-major: row i is y = y_min + i * dy
@@ -51,10 +82,11 @@ def boundary_grid(network: Network, extent: Extent, resolution: int = 100) -> ND
 
     The value is the first output unit, except for a softmax output with several
     classes, where it is the predicted class index divided by (classes - 1), so
-    it stays in 0 .. 1 like a probability. Raises EngineError when the network
-    does not have exactly two inputs.
+    it stays in 0 .. 1 like a probability. Without a ``plane`` the grid points go
+    to the network as they are, which needs exactly two inputs (EngineError
+    otherwise).
     """
-    if not has_boundary(network):
+    if plane is None and network.spec.input_units != 2:
         raise EngineError(
             "the decision boundary needs exactly two inputs; "
             f"this network has {network.spec.input_units}"
@@ -72,7 +104,8 @@ def boundary_grid(network: Network, extent: Extent, resolution: int = 100) -> ND
     # Weights on their way to diverging may overflow, here or in the cast to
     # float32; the grid then shows inf or NaN.
     with np.errstate(over="ignore", invalid="ignore"):
-        values = _boundary_values(network, network.predict(points))
+        inputs = points if plane is None else plane.network_inputs(points)
+        values = _boundary_values(network, network.predict(inputs))
         return np.ascontiguousarray(values.reshape(resolution, resolution), dtype=np.float32)
 
 

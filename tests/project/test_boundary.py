@@ -10,8 +10,8 @@ import pytest
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.graph import chain
 from nnstudio.engine.network import LayerParameters, Network
-from nnstudio.project.boundary import boundary_extent, boundary_grid, has_boundary
-from nnstudio.project.datasets import builtin_dataset
+from nnstudio.project.boundary import Plane, boundary_extent, boundary_grid, has_boundary
+from nnstudio.project.datasets import Dataset, builtin_dataset
 
 
 def _single_unit(activation: str, W: list[float], b: float) -> Network:
@@ -79,13 +79,44 @@ def test_grid_of_overflowing_weights_is_inf_without_warnings(weight: float) -> N
     assert grid[0, 0] == -np.inf
 
 
-def test_grid_needs_exactly_two_inputs() -> None:
+def test_grid_without_plane_needs_two_inputs() -> None:
     network = Network(
         chain(3, (1, "sigmoid")), {"layer 1": LayerParameters(np.ones((3, 1)), np.zeros(1))}
     )
-    assert not has_boundary(network)
+    assert has_boundary(network)
     with pytest.raises(EngineError, match="exactly two inputs; this network has 3"):
         boundary_grid(network, (0.0, 1.0, 0.0, 1.0))
+
+
+def test_one_input_has_no_boundary() -> None:
+    network = Network(
+        chain(1, (1, "sigmoid")), {"layer 1": LayerParameters(np.ones((1, 1)), np.zeros(1))}
+    )
+    assert not has_boundary(network)
+
+
+def test_plane_holds_other_inputs_at_mean() -> None:
+    # z = x0 + 10 x1 + 100 x2 with x1 held at its mean 2, standardized by hand:
+    # mean (1, 2, 3), scale (1, 1, 2) so the network sees (x - mean) / scale.
+    network = Network(
+        chain(3, (1, "identity")),
+        {"layer 1": LayerParameters(np.array([[1.0], [10.0], [100.0]]), np.zeros(1))},
+    )
+    X = np.array([[0.0, 1.0, 1.0], [2.0, 3.0, 5.0]])
+    dataset = Dataset(
+        X, np.zeros((2, 1)), mean=np.array([1.0, 2.0, 3.0]), scale=np.array([1.0, 1.0, 2.0])
+    )
+    plane = Plane(dataset, (0, 2))
+    grid = boundary_grid(network, (0.0, 2.0, 1.0, 5.0), resolution=2, plane=plane)
+    # (x0, x2) = (0, 1): (0 - 1) + 10 * 0 + 100 * (1 - 3) / 2 = -101
+    assert grid[0, 0] == -101.0
+    # (x0, x2) = (2, 5): 1 + 0 + 100 = 101
+    assert grid[1, 1] == 101.0
+
+
+def test_extent_of_chosen_columns() -> None:
+    X = np.array([[0.0, 100.0, 0.0], [2.0, 100.0, 4.0]])
+    assert boundary_extent(X, (0, 2)) == (-0.5, 2.5, -1.0, 5.0)
 
 
 def test_grid_needs_a_resolution_of_two_or_more() -> None:

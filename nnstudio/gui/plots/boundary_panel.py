@@ -1,0 +1,161 @@
+"""The decision-boundary dock: the boundary plot, the pair of inputs it shows, a confusion matrix.
+
+With more than two inputs the user picks which two span the plane; every other
+input is held at its mean. For class labels a confusion matrix with per-class
+accuracy sits beside the plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.gui.plots.boundary_plot import BoundaryPlot
+from nnstudio.project.datasets import Dataset
+
+
+class ConfusionTable(QTableWidget):
+    """Counts of true class (rows) against predicted class (columns), and each row's accuracy."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setToolTip("Rows: true class. Columns: predicted class. Last column: accuracy.")
+
+    def show_counts(
+        self, true: NDArray[np.int64], predicted: NDArray[np.int64], names: list[str]
+    ) -> None:
+        classes = len(names)
+        counts = np.zeros((classes, classes), dtype=np.int64)
+        np.add.at(counts, (true, predicted), 1)
+
+        self.setRowCount(classes)
+        self.setColumnCount(classes + 1)
+        self.setHorizontalHeaderLabels([f"→ {name}" for name in names] + ["accuracy"])
+        self.setVerticalHeaderLabels(names)
+        for row in range(classes):
+            for column in range(classes):
+                self._put(row, column, str(counts[row, column]))
+            total = counts[row].sum()
+            accuracy = f"{counts[row, row] / total:.0%}" if total else "—"
+            self._put(row, classes, accuracy)
+        self.resizeColumnsToContents()
+
+    def count(self, true_class: int, predicted_class: int) -> int:
+        """Return the number in the table for one pair of classes (for tests and tooltips)."""
+        item = self.item(true_class, predicted_class)
+        return int(item.text()) if item is not None else 0
+
+    def _put(self, row: int, column: int, text: str) -> None:
+        item = QTableWidgetItem(text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setItem(row, column, item)
+
+
+class BoundaryPanel(QWidget):
+    """Boundary plot with input-pair choosers and a confusion matrix.
+
+    Signals:
+        columns_changed(object): the (x, y) input columns the plane now spans.
+    """
+
+    columns_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = BoundaryPlot()
+        self.confusion = ConfusionTable()
+        self.x_input = QComboBox()
+        self.y_input = QComboBox()
+        self.x_input.setToolTip("Input shown along the horizontal axis")
+        self.y_input.setToolTip(
+            "Input shown along the vertical axis; the others stay at their mean"
+        )
+        self._dataset: Dataset | None = None
+
+        self.chooser = QWidget()
+        row = QHBoxLayout(self.chooser)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Horizontal"))
+        row.addWidget(self.x_input, 1)
+        row.addWidget(QLabel("Vertical"))
+        row.addWidget(self.y_input, 1)
+        row.addWidget(QLabel("(other inputs at their mean)"))
+        body = QHBoxLayout()
+        body.addWidget(self.plot, 4)
+        body.addWidget(self.confusion, 1)
+        self.confusion.setMaximumWidth(340)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.chooser)
+        layout.addLayout(body, 1)
+
+        self.x_input.currentIndexChanged.connect(self._on_columns_edited)
+        self.y_input.currentIndexChanged.connect(self._on_columns_edited)
+
+    @property
+    def columns(self) -> tuple[int, int]:
+        """The (x, y) input columns the plane spans; (0, 1) before a dataset is set."""
+        if self.x_input.count() < 2:
+            return (0, 1)
+        return (self.x_input.currentIndex(), self.y_input.currentIndex())
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Fill the choosers with the dataset's inputs and show its points."""
+        self._dataset = dataset
+        count = dataset.input_count
+        names = dataset.input_names or [f"x{_subscript(i + 1)}" for i in range(count)]
+        for combo, default in ((self.x_input, 0), (self.y_input, 1)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentIndex(min(default, count - 1))
+            combo.blockSignals(False)
+        self.chooser.setVisible(count > 2)
+        self.confusion.setVisible(dataset.is_classification)
+        self._show_points()
+
+    def show_confusion(self, output: NDArray[np.floating]) -> None:
+        """Update the confusion matrix from the network's output for every sample."""
+        dataset = self._dataset
+        if dataset is None or not dataset.is_classification or len(output) != len(dataset.X):
+            return
+        if output.shape[1] == 1:
+            predicted = (output[:, 0] >= 0.5).astype(np.int64)
+        else:
+            predicted = output.argmax(axis=1).astype(np.int64)
+        names = dataset.class_names or _class_names(dataset)
+        self.confusion.show_counts(dataset.labels(), predicted, names)
+
+    def _on_columns_edited(self, _index: int) -> None:
+        self._show_points()
+        self.columns_changed.emit(self.columns)
+
+    def _show_points(self) -> None:
+        dataset = self._dataset
+        if dataset is None or dataset.input_count < 2:
+            return
+        x, y = self.columns
+        self.plot.set_points(dataset.X[:, [x, y]], dataset.labels())
+        item = self.plot.plot_widget.getPlotItem()
+        item.setLabel("bottom", self.x_input.currentText())
+        item.setLabel("left", self.y_input.currentText())
+
+
+def _class_names(dataset: Dataset) -> list[str]:
+    count = 2 if dataset.output_count == 1 else dataset.output_count
+    return [str(index) for index in range(count)]
+
+
+def _subscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
