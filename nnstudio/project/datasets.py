@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,27 @@ BUILTIN_LABELS = {"xor": "XOR", "and": "AND", "or": "OR", "nand": "NAND"}
 
 
 @dataclass
+class CsvSource:
+    """The CSV file a dataset was read from, and the choices that turned it into the dataset.
+
+    A project whose dataset has a source saves this reference instead of the data,
+    and reading the project reads the file again with the same choices.
+    """
+
+    path: Path  # absolute location of the file
+    separator: str
+    decimal: str
+    header: bool
+    inputs: list[str]
+    target: str
+    drop_invalid_rows: bool = False
+    standardize: bool = True
+    # True when the project file gave an absolute path: it is saved as given
+    # rather than relative to the project file.
+    keep_absolute: bool = False
+
+
+@dataclass
 class Dataset:
     """Inputs X (samples, features) and targets y (samples, outputs), as the user gave them.
 
@@ -31,6 +53,9 @@ class Dataset:
     inputs the network sees, ``(X - mean) / scale``; both are None when the
     inputs are used as they are. They are fixed when the data is imported and
     stored with the project, so predictions on new inputs use the same numbers.
+    ``input_names`` names the input columns and ``class_names`` the classes
+    (for one 0/1 target column, the classes of 0 and 1). ``source`` is the CSV
+    file the data came from, or None for data without a file.
     """
 
     X: Array
@@ -41,6 +66,7 @@ class Dataset:
     class_names: list[str] | None = None
     mean: Array | None = None
     scale: Array | None = None
+    source: CsvSource | None = None
 
     def network_inputs(self, X: Array | None = None) -> Array:
         """Return ``X`` (default: the dataset's own inputs) as the network sees it."""

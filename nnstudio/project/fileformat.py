@@ -22,6 +22,12 @@ from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.network import LayerParameters, Parameters
 from nnstudio.engine.optimizers import OPTIMIZERS
 from nnstudio.engine.training import BATCH_MODES, History
+from nnstudio.project.csv_format import (
+    column_fields_to_dict,
+    csv_dataset_to_dict,
+    read_column_fields,
+    read_csv_dataset,
+)
 from nnstudio.project.datasets import BUILTIN_TARGETS, Dataset, builtin_dataset
 from nnstudio.project.fields import (
     FieldError,
@@ -61,12 +67,13 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     except OSError as error:
         raise ProjectError(f"{path}: could not be read ({error.strerror or error})") from None
     try:
-        return project_from_text(text)
+        return project_from_text(text, path.absolute().parent)
     except ProjectError as error:
         raise ProjectError(f"{path}: {error}") from None
 
 
-def project_from_text(text: str) -> Project:
+def project_from_text(text: str, folder: Path | None = None) -> Project:
+    """Parse and validate a project document; ``folder`` is where relative CSV paths start."""
     try:
         data = json.loads(text, parse_constant=_read_constant)
     except json.JSONDecodeError as error:
@@ -80,15 +87,19 @@ def project_from_text(text: str) -> Project:
         raise ProjectError(
             "not a valid project: a number in the file has too many digits"
         ) from None
-    return project_from_dict(data)
+    return project_from_dict(data, folder)
 
 
-def project_from_dict(data: Any) -> Project:
-    """Validate a parsed JSON document and build the project it describes."""
+def project_from_dict(data: Any, folder: Path | None = None) -> Project:
+    """Validate a parsed JSON document and build the project it describes.
+
+    A relative CSV path in the dataset starts at ``folder``, the project file's
+    folder, or at the current folder when ``folder`` is None.
+    """
     data = as_object(data, "(top level)")
     _check_format(data)
     layers, connections = _read_network(as_object(require(data, "network", ""), "network"))
-    dataset = _read_dataset(require(data, "dataset", ""))
+    dataset = _read_dataset(require(data, "dataset", ""), folder)
     settings = _read_settings(as_object(require(data, "training", ""), "training"))
     description = as_text(data.get("description", ""), "description")
     project = Project(layers, connections, dataset, settings, description)
@@ -123,17 +134,24 @@ def project_from_dict(data: Any) -> Project:
     return project
 
 
-def project_to_dict(project: Project) -> dict[str, Any]:
-    """Return the JSON document for ``project``; the inverse of project_from_dict."""
+def project_to_dict(project: Project, folder: Path | None = None) -> dict[str, Any]:
+    """Return the JSON document for ``project``; the inverse of project_from_dict.
+
+    ``folder`` is the folder of the file being written: a CSV path is written
+    relative to it, or absolute when it is None.
+    """
     s = project.settings
     dataset: dict[str, Any]
     if project.dataset.builtin is not None:
         dataset = {"builtin": project.dataset.builtin}
+    elif project.dataset.source is not None:
+        dataset = csv_dataset_to_dict(project.dataset, folder)
     else:
         dataset = {
             "name": project.dataset.name,
             "inputs": project.dataset.X.tolist(),
             "targets": project.dataset.y.tolist(),
+            **column_fields_to_dict(project.dataset),
         }
     document: dict[str, Any] = {
         "format": FORMAT_NAME,
@@ -172,7 +190,8 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write ``project`` to ``path`` atomically: a crash mid-save leaves the old file intact."""
     path = Path(path)
     # JSON has no NaN: an epoch without an accuracy (regression) is written as null.
-    text = json.dumps(_nan_to_none(project_to_dict(project)), indent=1, allow_nan=False)
+    document = project_to_dict(project, path.absolute().parent)
+    text = json.dumps(_nan_to_none(document), indent=1, allow_nan=False)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -270,11 +289,13 @@ def _read_layer(item: Any, field: str) -> Layer:
     return layer
 
 
-def _read_dataset(item: Any) -> Dataset:
+def _read_dataset(item: Any, folder: Path | None) -> Dataset:
     data = as_object(item, "dataset")
     if "builtin" in data:
         name = as_text(data["builtin"], "dataset.builtin", tuple(BUILTIN_TARGETS))
         return builtin_dataset(name)
+    if "csv" in data:
+        return read_csv_dataset(data, folder)
     X = as_matrix(require(data, "inputs", "dataset"), "dataset.inputs")
     y = as_matrix(require(data, "targets", "dataset"), "dataset.targets")
     if X.ndim != 2 or y.ndim != 2 or len(X) == 0:
@@ -282,7 +303,9 @@ def _read_dataset(item: Any) -> Dataset:
     if len(X) != len(y):
         raise FieldError("dataset.targets", f"has {len(y)} rows but inputs has {len(X)}")
     name = as_text(data.get("name", "custom"), "dataset.name")
-    return Dataset(X, y, None, name)
+    dataset = Dataset(X, y, None, name)
+    read_column_fields(data, dataset)
+    return dataset
 
 
 def _read_settings(data: dict[str, Any]) -> Settings:

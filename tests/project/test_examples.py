@@ -20,7 +20,9 @@ GATES = ["and.nnproj", "or.nnproj", "nand.nnproj"]
 
 def train(project: Project) -> Trainer:
     """Train ``project`` for its own training.epochs, as the Train button does."""
-    trainer = Trainer(project.network(), project.dataset.X, project.dataset.y, project.settings)
+    trainer = Trainer(
+        project.network(), project.dataset.network_inputs(), project.dataset.y, project.settings
+    )
     trainer.train(project.settings.epochs)
     return trainer
 
@@ -45,7 +47,7 @@ def test_xor_reaches_full_accuracy() -> None:
 
     assert trainer.history.accuracy[-1] == 1.0
     assert trainer.history.loss[-1] < 0.01
-    predictions = trainer.network.predict(project.dataset.X) >= 0.5
+    predictions = trainer.network.predict(project.dataset.network_inputs()) >= 0.5
     assert np.array_equal(predictions, project.dataset.y == 1.0)
 
 
@@ -69,7 +71,7 @@ def test_gate_reaches_full_accuracy(name: str) -> None:
     assert trainer.history.accuracy[-1] == 1.0
     # The description promises 100% accuracy within about 20 epochs.
     assert trainer.history.accuracy.index(1.0) + 1 <= 25
-    predictions = trainer.network.predict(project.dataset.X) >= 0.5
+    predictions = trainer.network.predict(project.dataset.network_inputs()) >= 0.5
     assert np.array_equal(predictions, project.dataset.y == 1.0)
 
 
@@ -83,7 +85,7 @@ def test_gates_have_one_unit() -> None:
 def test_worked_example_output() -> None:
     project = load_project(EXAMPLES / "worked-example.nnproj")
 
-    output = project.network().predict(project.dataset.X)
+    output = project.network().predict(project.dataset.network_inputs())
 
     # 2 * -0.78 + 3 * 0.85 = 0.99 and 2 * 0.13 + 3 * 0.23 = 0.95, then 0.99 * 1.8 + 0.95 * 0.4.
     np.testing.assert_allclose(output, [[2.162]], rtol=1e-12)
