@@ -1,7 +1,7 @@
 """The ``nnstudio`` command: open the desktop app, or train and inspect projects headless.
 
-``nnstudio [PROJECT]`` opens the window. ``nnstudio train`` and ``nnstudio gradients``
-run on the same project files without a window and without importing Qt.
+``nnstudio [PROJECT]`` opens the window. ``nnstudio train``, ``nnstudio gradients`` and
+``nnstudio export`` run on the same project files without a window and without importing Qt.
 
 Every error is one line on stderr. Exit status:
 
@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from nnstudio import __version__, cli_commands
+from nnstudio import __version__, cli_commands, cli_export
 from nnstudio.cli_commands import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -33,7 +33,7 @@ from nnstudio.engine.errors import EngineError
 from nnstudio.project.fields import ProjectError
 from nnstudio.project.model import MAX_SEED
 
-COMMANDS = ("open", "train", "gradients")
+COMMANDS = ("open", "train", "gradients", "export")
 
 # 128 + SIGPIPE, the status a shell reports for a program killed by a closed pipe.
 EXIT_BROKEN_PIPE = 141
@@ -84,6 +84,8 @@ def _dispatch(arguments: list[str]) -> int:
 
     if args.command == "train":
         return cli_commands.run_train(args)
+    if args.command == "export":
+        return cli_export.run_export(args)
     return cli_commands.run_gradients(args)
 
 
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the parser for every command; ``--help`` on each shows its options."""
     parser = _Parser(
         prog="nnstudio",
-        usage="nnstudio [PROJECT] | nnstudio {train,gradients} PROJECT [options]",
+        usage="nnstudio [PROJECT] | nnstudio {train,gradients,export} PROJECT [options]",
         description="Draw a feed-forward neural network, train it live and watch it learn.",
         epilog="Run 'nnstudio COMMAND --help' for the options of one command.",
     )
@@ -152,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gradients.add_argument("project", help="project file (.nnproj) to inspect")
     gradients.add_argument("--json", action="store_true", help="print one JSON object")
+
+    cli_export.add_export_parser(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""engine/ and project/ stay free of Qt, pickle, eval and exec, at import time and in the source."""
+"""engine/, export/ and project/ stay free of Qt, pickle, eval and exec, at import and in source."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ BANNED_CALLS = ("eval", "exec")
 # modules loaded, so that nothing else in the test run can add or hide one.
 IMPORT_ALL = """
 import importlib, json, pkgutil, sys
-import nnstudio.engine, nnstudio.project
+import nnstudio.engine, nnstudio.export, nnstudio.project
 names = []
-for package in (nnstudio.engine, nnstudio.project):
+for package in (nnstudio.engine, nnstudio.export, nnstudio.project):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(module.name)
         names.append(module.name)
@@ -30,7 +30,8 @@ print(json.dumps({"imported": names, "loaded": sorted(sys.modules)}))
 
 
 def source_files() -> list[Path]:
-    return sorted([*(PACKAGE / "engine").rglob("*.py"), *(PACKAGE / "project").rglob("*.py")])
+    folders = ("engine", "export", "project")
+    return sorted(path for folder in folders for path in (PACKAGE / folder).rglob("*.py"))
 
 
 def import_module_target(node: ast.AST) -> str | None:

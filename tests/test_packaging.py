@@ -46,6 +46,7 @@ def test_wheel_lists_resources(wheel: Path) -> None:
     assert "nnstudio/resources/icons/nnstudio.svg" in names
     assert "nnstudio/resources/nnstudio.desktop" in names
     assert "nnstudio/examples/xor.nnproj" in names
+    assert "nnstudio/examples/iris.csv" in names
     assert "nnstudio/engine/network.py" in names
 
 
