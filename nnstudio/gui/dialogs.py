@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 PROJECT_FILTER = "nnstudio project (*.nnproj);;JSON (*.json);;All files (*)"
 
@@ -51,3 +51,38 @@ def show_error(parent: QWidget, title: str, message: str) -> None:
 
 def show_warning(parent: QWidget, title: str, message: str) -> None:
     QMessageBox.warning(parent, title, message)
+
+
+def ask_export_path(parent: QWidget, title: str, suggestion: str, name_filter: str) -> Path | None:
+    """Ask where to write an exported file; None when the user cancels."""
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggestion, name_filter)
+    return Path(name) if name else None
+
+
+def show_information(parent: QWidget, title: str, message: str) -> None:
+    QMessageBox.information(parent, title, message)
+
+
+def ask_csv_path(parent: QWidget) -> Path | None:
+    """Ask for a CSV file to import; None when the user cancels."""
+    name, _ = QFileDialog.getOpenFileName(
+        parent, "Import data", str(Path.home()), "CSV table (*.csv *.tsv *.txt);;All files (*)"
+    )
+    return Path(name) if name else None
+
+
+def run_dialog(dialog: QDialog) -> bool:
+    """Show a modal dialog; True when the user accepted it."""
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def ask_drop_rows(parent: QWidget, question: str) -> bool:
+    """Ask whether to drop rows with problems; True to drop them, False to cancel the import."""
+    answer = QMessageBox.question(
+        parent,
+        "Rows with problems",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes

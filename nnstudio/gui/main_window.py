@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from nnstudio.gui.canvas.view import NetworkCanvas
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.export_menu import ExportMenu
 from nnstudio.gui.files import FileActions
 from nnstudio.gui.icons import icon
+from nnstudio.gui.importing import DataImporter
 from nnstudio.gui.inspector import LayerInspector
 from nnstudio.gui.plots.boundary_panel import BoundaryPanel
 from nnstudio.gui.plots.loss_plot import LossPlot
@@ -75,6 +77,8 @@ class MainWindow(QMainWindow):
         # training, status bar, actions
         self.status = TrainingStatus(self.statusBar())
         self.files = FileActions(self, self.document)
+        self.importer = DataImporter(self, self.document)
+        self.exporter = ExportMenu(self, self.document)
         self.training = TrainingLink(self)
         self._create_actions()
         self._create_menus()
@@ -89,6 +93,8 @@ class MainWindow(QMainWindow):
         self.canvas.layer_selected.connect(self.inspector.show_layer)
         self.canvas.message.connect(self._on_message)
         self.files.status.connect(self._on_message)
+        self.exporter.status.connect(self._on_message)
+        self.importer.imported.connect(self._on_imported)
         self.files.before_replace.connect(self.training.stop_for_replace)
         self.document.structure_changed.connect(self._on_structure_changed)
         self.document.path_changed.connect(self._update_title)
@@ -153,6 +159,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.files.save_action, self.files.save_as_action])
         file_menu.addSeparator()
+        file_menu.addAction(self.importer.action)
+        file_menu.addMenu(self.exporter.menu)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
         edit_menu = bar.addMenu("&Edit")
@@ -206,6 +215,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.display_name()}[*] — nnstudio")
         self.setWindowModified(self.document.is_modified())
 
+    def _on_imported(self, name: str) -> None:
+        dataset = self.document.project.dataset
+        self._on_message(f"Imported {name}: {len(dataset.X)} rows, {dataset.input_count} inputs")
+
     def _on_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
@@ -219,6 +232,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.training.shutdown()
+        self.importer.shutdown()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
