@@ -1,7 +1,10 @@
-"""Render docs/images/nnstudio-xor.png: the main window after training the XOR example.
+"""Render the screenshots in docs/images, offscreen, so no display is needed.
 
-Run from the repository root: ``python docs/make_screenshot.py``. It renders
-offscreen, so it needs no display.
+- nnstudio-xor.png: the main window after training the XOR example.
+- nnstudio-iris.png: the same after training the iris example (four inputs).
+- import-dialog.png: File > Import data on examples/iris.csv.
+
+Run from the repository root: ``python docs/make_screenshot.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
 from nnstudio.gui.app import create_application  # noqa: E402
+from nnstudio.gui.import_dialog import ImportDialog  # noqa: E402
 from nnstudio.gui.main_window import MainWindow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +28,26 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     app = create_application()
     app.setOrganizationName("nnstudio-screenshot")
+    status = 0
+    for example in ("xor", "iris"):
+        status |= _trained_window(app, example)
+    status |= _import_dialog(app)
+    return status
+
+
+def _import_dialog(app: QApplication) -> int:
+    sample = (ROOT / "examples" / "iris.csv").read_text(encoding="utf-8")
+    dialog = ImportDialog("iris.csv", sample)
+    dialog.show()
+    app.processEvents()
+    return _save(dialog, "import-dialog.png")
+
+
+def _trained_window(app: QApplication, example: str) -> int:
     window = MainWindow()
     window.resize(1440, 900)
     window.show()
-    if not window.open_path(ROOT / "examples" / "xor.nnproj"):
+    if not window.open_path(ROOT / "examples" / f"{example}.nnproj"):
         return 1
     window.canvas.select_layer("hidden 1")
     window.training.train_action.trigger()
@@ -38,14 +60,19 @@ def main() -> int:
     window.canvas.fit_all()
     app.processEvents()
 
-    out = ROOT / "docs" / "images" / "nnstudio-xor.png"
+    status = _save(window, f"nnstudio-{example}.png")
+    window.training.shutdown()
+    window.hide()
+    return status
+
+
+def _save(widget: QWidget, name: str) -> int:
+    out = ROOT / "docs" / "images" / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
+    if not widget.grab().save(str(out)):
         print(f"could not write {out}", file=sys.stderr)
         return 1
     print(out)
-    window.document.undo_stack.setClean()
-    window.training.shutdown()
     return 0
 
 

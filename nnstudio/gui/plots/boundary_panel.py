@@ -30,6 +30,9 @@ class ConfusionTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # As wide as its columns, so every class name stays readable.
+        self.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setToolTip("Rows: true class. Columns: predicted class. Last column: accuracy.")
 
     def show_counts(
@@ -90,11 +93,10 @@ class BoundaryPanel(QWidget):
         row.addWidget(self.x_input, 1)
         row.addWidget(QLabel("Vertical"))
         row.addWidget(self.y_input, 1)
-        row.addWidget(QLabel("(other inputs at their mean)"))
+        row.addWidget(QLabel("others at their mean"))
         body = QHBoxLayout()
-        body.addWidget(self.plot, 4)
-        body.addWidget(self.confusion, 1)
-        self.confusion.setMaximumWidth(340)
+        body.addWidget(self.plot, 1)
+        body.addWidget(self.confusion)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chooser)
