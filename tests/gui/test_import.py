@@ -124,3 +124,30 @@ def test_wrong_separator_disables_ok(qtbot: object) -> None:
     dialog.separator.setCurrentIndex(dialog.separator.findData(";"))
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
     assert "only one column" in dialog.message.text()
+
+
+def test_large_file_reads_on_worker(
+    make_window: WindowFactory, qtbot: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(100_000, 4)).round(4)
+    labels = np.where(values[:, 0] > 0, "up", "down")
+    path = tmp_path / "large.csv"
+    lines = ["a,b,c,d,label"] + [
+        f"{a},{b},{c},{d},{label}" for (a, b, c, d), label in zip(values, labels, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+    window = make_window()
+    monkeypatch.setattr(dialogs, "ask_csv_path", lambda _parent: path)
+    monkeypatch.setattr(dialogs, "run_dialog", lambda _dialog: True)
+    window.importer.action.trigger()
+    # The action returns while the worker thread reads the file.
+    assert window.importer.is_reading()
+    qtbot.waitUntil(lambda: not window.importer.is_reading(), timeout=60_000)  # type: ignore[attr-defined]
+
+    dataset = window.document.project.dataset
+    assert dataset.X.shape == (100_000, 4)
+    np.testing.assert_array_equal(dataset.X[:3], values[:3])
+    assert dataset.class_names == ["down", "up"]
+    assert window.document.project.output_layer().activation == "sigmoid"
