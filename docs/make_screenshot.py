@@ -62,6 +62,7 @@ def _trained_window(app: QApplication, example: str) -> int:
 
     status = _save(window, f"nnstudio-{example}.png")
     window.training.shutdown()
+    window.autosaver.close()
     window.hide()
     return status
 

@@ -35,7 +35,7 @@ def main(path: str | None = None) -> int:
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow()
-    if path is not None:
-        window.open_path(Path(path))
     window.show()
+    if not window.offer_recovery() and path is not None:
+        window.open_path(Path(path))
     return app.exec()

@@ -86,3 +86,15 @@ def ask_drop_rows(parent: QWidget, question: str) -> bool:
         QMessageBox.StandardButton.Cancel,
     )
     return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_recover(parent: QWidget, question: str) -> bool:
+    """Ask whether to open an autosaved copy; False discards it."""
+    answer = QMessageBox.question(
+        parent,
+        "Recover unsaved work",
+        question,
+        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard,
+        QMessageBox.StandardButton.Open,
+    )
+    return answer == QMessageBox.StandardButton.Open

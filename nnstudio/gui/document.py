@@ -86,6 +86,15 @@ class ProjectDocument(QObject):
         self._trained_since_save = False
         self.path_changed.emit()
 
+    def mark_modified(self) -> None:
+        """Mark changes that no undo command holds, such as a recovered autosave copy."""
+        self._trained_since_save = True
+        self.path_changed.emit()
+
+    def has_changes_outside_undo(self) -> bool:
+        """Return True after training or a recovery changed the project since the last save."""
+        return self._trained_since_save
+
     def is_modified(self) -> bool:
         return self._trained_since_save or not self.undo_stack.isClean()
 

@@ -24,6 +24,7 @@ ACTIVATION_LABELS = {
     "tanh": "tanh",
     "relu": "ReLU",
     "leaky_relu": "leaky ReLU",
+    "prelu": "parametric ReLU (learned slope)",
     "abs": "absolute value",
     "softmax": "softmax",
 }
@@ -112,7 +113,7 @@ class LayerInspector(QWidget):
         choices = OUTPUT_ACTIVATIONS if layer.role == "output" else HIDDEN_ACTIVATIONS
         self.activation.clear()
         for name in choices:
-            self.activation.addItem(ACTIVATION_LABELS[name], name)
+            self.activation.addItem(ACTIVATION_LABELS.get(name, name), name)
         self.activation.setCurrentIndex(max(0, self.activation.findData(layer.activation)))
         self.activation.setEnabled(layer.role != "input")
         self.slope.setValue(layer.slope)

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.gui import dialogs
+from nnstudio.gui.autosave import Autosaver, find_recoveries
 from nnstudio.gui.canvas.view import NetworkCanvas
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.export_menu import ExportMenu
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus(self.statusBar())
         self.files = FileActions(self, self.document)
         self.importer = DataImporter(self, self.document)
+        self.autosaver = Autosaver(self.document)
         self.exporter = ExportMenu(self, self.document)
         self.training = TrainingLink(self)
         self._create_actions()
@@ -227,12 +230,30 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> bool:
         return self.files.open_path(Path(path))
 
+    def offer_recovery(self) -> bool:
+        """Offer each project that a crashed or killed window left; True when one was opened."""
+        for recovery in find_recoveries():
+            where = recovery.original_path or "an untitled project"
+            question = (
+                f"nnstudio did not close normally. An autosaved copy of {where} from "
+                f"{recovery.saved_at} has changes that were never saved. Open it?"
+            )
+            if dialogs.ask_recover(self, question):
+                self.document.replace(recovery.project, recovery.original_path)
+                self.document.mark_modified()
+                recovery.discard()
+                self.autosaver.save_now()
+                return True
+            recovery.discard()
+        return False
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.confirm_discard():
             event.ignore()
             return
         self.training.shutdown()
         self.importer.shutdown()
+        self.autosaver.close()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

@@ -15,9 +15,12 @@ from nnstudio.project.model import Project
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep recent files and window layout of tests out of the user's real settings."""
+def isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep recent files, window layout and autosaves of tests out of the user's real folders."""
     folder = tmp_path_factory.mktemp("settings")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     QCoreApplication.setOrganizationName("nnstudio-tests")
