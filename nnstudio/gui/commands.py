@@ -8,6 +8,7 @@ undoing it brings the previous weights and history back.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,19 @@ def remove_items(
 
     parts = doomed + [f"{a} → {b}" for a, b in connections]
     return ProjectCommand(document, f"Delete {', '.join(parts)}", edit, REDRAW_WEIGHTS)
+
+
+def paste_layers(
+    document: ProjectDocument, layers: list[Layer], connections: list[tuple[str, str]]
+) -> ProjectCommand:
+    """Add copies of hidden layers, already renamed, with the connections among them."""
+
+    def edit(project: Project) -> None:
+        project.layers.extend(copy.deepcopy(layers))
+        project.connections.extend(connections)
+
+    names = ", ".join(layer.name for layer in layers)
+    return ProjectCommand(document, f"Paste {names}", edit, REDRAW_WEIGHTS)
 
 
 def connect_layers(document: ProjectDocument, source: str, target: str) -> ProjectCommand | None:

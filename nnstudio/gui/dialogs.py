@@ -98,3 +98,12 @@ def ask_recover(parent: QWidget, question: str) -> bool:
         QMessageBox.StandardButton.Open,
     )
     return answer == QMessageBox.StandardButton.Open
+
+
+def show_details(parent: QWidget, title: str, message: str, details: str) -> None:
+    """Show a warning whose Show Details button reveals ``details`` (such as a traceback)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setDetailedText(details)
+    box.exec()

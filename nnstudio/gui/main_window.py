@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from nnstudio.gui import dialogs
 from nnstudio.gui.autosave import Autosaver, find_recoveries
 from nnstudio.gui.canvas.view import NetworkCanvas
+from nnstudio.gui.clipboard import LayerClipboard
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.export_menu import ExportMenu
 from nnstudio.gui.files import FileActions
@@ -136,6 +137,15 @@ class MainWindow(QMainWindow):
             "&Delete", self.canvas.delete_selected, "delete", QKeySequence.StandardKey.Delete
         )
         self.delete_action.setToolTip("Delete the selected layers and connections (Del)")
+        self.clipboard = LayerClipboard(self.canvas, self.document)
+        self.copy_action = self._action(
+            "&Copy layers", self.clipboard.copy, None, QKeySequence.StandardKey.Copy
+        )
+        self.copy_action.setToolTip("Copy the selected hidden layers (Ctrl+C)")
+        self.paste_action = self._action(
+            "&Paste layers", self.clipboard.paste, None, QKeySequence.StandardKey.Paste
+        )
+        self.paste_action.setToolTip("Paste copied layers beside the originals (Ctrl+V)")
         self.zoom_in_action = self._action(
             "Zoom &in", self.canvas.zoom_in, "zoom-in", QKeySequence.StandardKey.ZoomIn
         )
@@ -171,6 +181,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.add_layer_action, self.delete_action])
+        edit_menu.addActions([self.copy_action, self.paste_action])
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])

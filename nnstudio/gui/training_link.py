@@ -178,7 +178,10 @@ class TrainingLink(QObject):
     def _on_run_failed(self, message: str, snapshot: TrainingSnapshot) -> None:
         self._on_snapshot(snapshot)
         log.warning("training stopped: %s", message)
-        dialogs.show_warning(self.window, "Training stopped", message)
+        if snapshot.details:
+            dialogs.show_details(self.window, "Training stopped", message, snapshot.details)
+        else:
+            dialogs.show_warning(self.window, "Training stopped", message)
 
     @Slot(str)
     def _on_state_changed(self, state: str) -> None:
@@ -186,6 +189,7 @@ class TrainingLink(QObject):
         self.window.canvas.set_editable(idle)
         self.window.training_panel.set_running(not idle)
         self.window.inspector.setEnabled(idle)
+        self.window.paste_action.setEnabled(idle)
         self.window.undo_action.setEnabled(idle and self.document.undo_stack.canUndo())
         self.window.redo_action.setEnabled(idle and self.document.undo_stack.canRedo())
         self.update_actions()

@@ -44,6 +44,8 @@ class TrainingSnapshot:
     # "" while running; at the end "completed", "target loss reached", "stopped",
     # "diverged" or "error"
     reason: str
+    # The traceback of an unexpected error, for the message's details; "" otherwise.
+    details: str = ""
 
 
 class TrainingRun:

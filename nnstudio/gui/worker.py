@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -82,7 +83,9 @@ class TrainingWorker(QObject):
         except Exception as error:
             log.exception("training run %d failed", self._run.run_id)
             message = f"training stopped by an unexpected error: {error}"
-            self.failed.emit(message, self._final_snapshot("error"))
+            snapshot = self._final_snapshot("error")
+            snapshot.details = traceback.format_exc()
+            self.failed.emit(message, snapshot)
         else:
             self.finished.emit(self._final_snapshot(reason))
         finally:

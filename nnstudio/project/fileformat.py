@@ -416,3 +416,13 @@ def _nan_to_none(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _nan_to_none(item) for key, item in value.items()}
     return value
+
+
+def layer_from_dict(item: Any, field: str) -> Layer:
+    """Read one layer object as the project file stores it; raises FieldError naming ``field``."""
+    return _read_layer(item, field)
+
+
+def layer_to_dict(layer: Layer) -> dict[str, Any]:
+    """Return one layer as the project file stores it."""
+    return _layer_to_dict(layer)

@@ -41,6 +41,11 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     monkeypatch.setattr(
         dialogs, "show_warning", lambda _parent, title, text: shown.append((title, text))
     )
+    monkeypatch.setattr(
+        dialogs,
+        "show_details",
+        lambda _parent, title, text, details: shown.append((title, f"{text}\n{details}")),
+    )
     monkeypatch.setattr(dialogs, "ask_save_changes", lambda _parent, _name: "discard")
     return shown
 

@@ -148,6 +148,19 @@ class NetworkCanvas(QGraphicsView):
         layers = [item for item in self.canvas_scene.selectedItems() if isinstance(item, LayerItem)]
         return layers[0].name if len(layers) == 1 else None
 
+    def selected_layers(self) -> list[str]:
+        """Return the names of every selected layer, in drawing order."""
+        items = self.canvas_scene.selectedItems()
+        return [item.name for item in items if isinstance(item, LayerItem)]
+
+    def select_layers(self, names: list[str]) -> None:
+        """Select exactly the layers ``names``."""
+        self.canvas_scene.clearSelection()
+        for name in names:
+            item = self.canvas_scene.layers.get(name)
+            if item is not None:
+                item.setSelected(True)
+
     def select_layer(self, name: str) -> None:
         """Select only the layer ``name`` and scroll it into view."""
         self.canvas_scene.clearSelection()

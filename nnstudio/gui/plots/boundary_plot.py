@@ -31,6 +31,10 @@ ISOCURVE_INTERVAL = 0.1  # seconds; an isocurve costs several ms, the image unde
 NO_BOUNDARY_TEXT = "The decision boundary needs exactly two inputs"
 
 
+# Magenta is far from the blue-white-orange map, so invalid cells stand out.
+INVALID_RGBA = (204, 0, 204, 255)
+
+
 class BoundaryPlot(QWidget):
     """A heatmap of the output over the input plane, its 0.5 contour, and the data points."""
 
@@ -47,6 +51,10 @@ class BoundaryPlot(QWidget):
             level=0.5, pen=pg.mkPen(OUTLINE, width=2), axisOrder="row-major"
         )
         self._isocurve.setParentItem(self.image_item)
+        # Cells where the output is NaN or infinite (a diverging run) in one marked colour.
+        self.invalid_item = pg.ImageItem(axisOrder="row-major")
+        self.invalid_item.setZValue(5)
+        item.addItem(self.invalid_item)
         self._scatter = pg.ScatterPlotItem(size=16, pen=pg.mkPen(OUTLINE, width=2))
         self._scatter.setZValue(10)
         item.addItem(self._scatter)
@@ -101,6 +109,7 @@ class BoundaryPlot(QWidget):
         dy = (y_max - y_min) / max(rows - 1, 1)
         rect = QRectF(x_min - dx / 2, y_min - dy / 2, cols * dx, rows * dy)
         self.image_item.setImage(grid, autoLevels=False, levels=(0.0, 1.0), rect=rect)
+        self._mark_invalid(grid, rect)
         if extent != self._extent:
             self.plot_widget.getPlotItem().setRange(rect=rect, padding=0)
         self._grid, self._extent = grid, extent
@@ -110,6 +119,16 @@ class BoundaryPlot(QWidget):
             self._draw_isocurve()
         elif not self._isocurve_timer.isActive():
             self._isocurve_timer.start(math.ceil(wait * 1000))
+
+    def _mark_invalid(self, grid: NDArray[np.float32], rect: QRectF) -> None:
+        invalid = ~np.isfinite(grid)
+        if not invalid.any():
+            self.invalid_item.hide()
+            return
+        overlay = np.zeros((*grid.shape, 4), dtype=np.uint8)
+        overlay[invalid] = INVALID_RGBA
+        self.invalid_item.setImage(overlay, autoLevels=False, levels=(0, 255), rect=rect)
+        self.invalid_item.show()
 
     def value_at(self, x: float, y: float) -> float:
         """Return the grid value the image shows at data point (x, y); NaN outside it."""
