@@ -47,7 +47,16 @@ def read_csv_dataset(data: dict[str, Any], folder: Path | None) -> Dataset:
     standardize = as_bool(data.get("standardize", True), "dataset.standardize")
     name = as_text(data.get("name", path.stem), "dataset.name")
 
-    if not path.exists():
+    try:
+        found = path.exists()
+    except OSError as error:
+        # exists() raises for a name that is too long or a folder that cannot be searched.
+        raise FieldError(
+            "dataset.csv",
+            f"the CSV file {csv_path!r} cannot be opened ({error.strerror or error}); "
+            "correct the path, which is relative to the project file's folder",
+        ) from None
+    if not found:
         raise FieldError(
             "dataset.csv",
             f"the CSV file {csv_path!r} was not found at {path}; put the file there or correct "
