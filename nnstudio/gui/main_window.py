@@ -22,6 +22,7 @@ from nnstudio.gui import dialogs
 from nnstudio.gui.autosave import Autosaver, find_recoveries
 from nnstudio.gui.canvas.view import NetworkCanvas
 from nnstudio.gui.clipboard import LayerClipboard
+from nnstudio.gui.commands import set_dataset
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.export_menu import ExportMenu
 from nnstudio.gui.files import FileActions
@@ -33,6 +34,8 @@ from nnstudio.gui.plots.loss_plot import LossPlot
 from nnstudio.gui.status import TrainingStatus
 from nnstudio.gui.training_link import TrainingLink
 from nnstudio.gui.training_panel import TrainingPanel
+from nnstudio.project.boundary import boundary_extent
+from nnstudio.project.generators import add_point, remove_nearest
 from nnstudio.project.model import Project, default_project
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,8 @@ class MainWindow(QMainWindow):
         self.canvas.message.connect(self._on_message)
         self.files.status.connect(self._on_message)
         self.exporter.status.connect(self._on_message)
+        self.training_panel.document_message.connect(self._on_message)
+        self.boundary_panel.point_clicked.connect(self._on_point_clicked)
         self.importer.imported.connect(self._on_imported)
         self.files.before_replace.connect(self.training.stop_for_replace)
         self.document.structure_changed.connect(self._on_structure_changed)
@@ -228,6 +233,25 @@ class MainWindow(QMainWindow):
         # Qt shows "[*]" as a star while the window is marked modified.
         self.setWindowTitle(f"{self.document.display_name()}[*] — nnstudio")
         self.setWindowModified(self.document.is_modified())
+
+    def _on_point_clicked(self, x: float, y: float, add: bool) -> None:
+        """Add a point of the chosen class (left click) or remove the nearest (right click)."""
+        if self.training.controller.state != "idle":
+            self._on_message("stop training to edit the data points")
+            return
+        dataset = self.document.project.dataset
+        if dataset.input_count != 2 or not dataset.is_classification:
+            self._on_message("points can be added and removed on data with two inputs and classes")
+            return
+        if add:
+            edited = add_point(dataset, x, y, self.boundary_panel.new_point_class())
+        else:
+            x_min, x_max, _, _ = boundary_extent(dataset.X)
+            edited = remove_nearest(dataset, x, y, radius=0.03 * (x_max - x_min))
+            if edited is None:
+                self._on_message("no point near the click to remove")
+                return
+        self.document.undo_stack.push(set_dataset(self.document, edited))
 
     def _on_imported(self, name: str) -> None:
         dataset = self.document.project.dataset

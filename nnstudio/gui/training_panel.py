@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from nnstudio.gui import commands
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.project.datasets import BUILTIN_LABELS, builtin_dataset
+from nnstudio.project.fields import ProjectError
+from nnstudio.project.generators import GENERATORS, MAX_NOISE, MAX_SAMPLES, generate
 from nnstudio.project.model import MAX_SEED
 
 LOSS_LABELS = {
@@ -47,6 +49,9 @@ INITIALIZER_LABELS = {
 }
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 CUSTOM_DATASET = "custom"
+GENERATED = "generated:"  # prefix of the dataset box's data for generated kinds
+DEFAULT_POINTS = 200
+DEFAULT_NOISE = 0.1
 
 
 class TrainingPanel(QWidget):
@@ -54,9 +59,11 @@ class TrainingPanel(QWidget):
 
     Signals:
         learning_rate_edited(float): the user committed a new learning rate.
+        document_message(str): a message for the status bar.
     """
 
     learning_rate_edited = Signal(float)
+    document_message = Signal(str)
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +71,17 @@ class TrainingPanel(QWidget):
         self._updating = False
 
         self.dataset = _combo({name: label for name, label in BUILTIN_LABELS.items()})
+        for kind, generator in GENERATORS.items():
+            self.dataset.addItem(f"{generator.title} (generated)", f"{GENERATED}{kind}")
         self.dataset.setToolTip("Training data; the input and output layers resize to fit it")
+        self.samples = _spin(2, MAX_SAMPLES, "Number of generated points")
+        self.noise = QDoubleSpinBox()
+        self.noise.setRange(0.0, MAX_NOISE)
+        self.noise.setDecimals(3)
+        self.noise.setSingleStep(0.05)
+        self.noise.setKeyboardTracking(False)
+        self.noise.setToolTip("Standard deviation of the random jitter added to each point")
+        self.data_seed = _spin(0, MAX_SEED, "Seed of the generated points")
         self.loss = _combo(LOSS_LABELS)
         self.loss.setToolTip("Loss minimized by gradient descent")
         self.optimizer = _combo(OPTIMIZER_LABELS)
@@ -84,6 +101,11 @@ class TrainingPanel(QWidget):
 
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
+        form.addRow("Points", self.samples)
+        form.addRow("Noise", self.noise)
+        form.addRow("Data seed", self.data_seed)
+        self._generator_rows = (self.samples, self.noise, self.data_seed)
+        self._form = form
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.learning_rate)
@@ -112,6 +134,9 @@ class TrainingPanel(QWidget):
         """While training, lock every setting except the learning rate."""
         for editor in (
             self.dataset,
+            self.samples,
+            self.noise,
+            self.data_seed,
             self.loss,
             self.optimizer,
             self.batch_mode,
@@ -135,15 +160,22 @@ class TrainingPanel(QWidget):
         project = self.document.project
         s = project.settings
         builtin = project.dataset.builtin
-        if builtin is None:
+        generator = project.dataset.generator
+        for editor in self._generator_rows:
+            self._form.setRowVisible(editor, generator is not None)
+        if generator is not None:
+            self._remove_custom()
+            _select(self.dataset, f"{GENERATED}{generator.kind}")
+            self.samples.setValue(generator.samples)
+            self.noise.setValue(generator.noise)
+            self.data_seed.setValue(generator.seed)
+        elif builtin is None:
             if self.dataset.findData(CUSTOM_DATASET) < 0:
                 self.dataset.addItem(project.dataset.name, CUSTOM_DATASET)
             self.dataset.setItemText(self.dataset.findData(CUSTOM_DATASET), project.dataset.name)
             _select(self.dataset, CUSTOM_DATASET)
         else:
-            custom = self.dataset.findData(CUSTOM_DATASET)
-            if custom >= 0:
-                self.dataset.removeItem(custom)
+            self._remove_custom()
             _select(self.dataset, builtin)
         _select(self.loss, s.loss)
         _select(self.optimizer, s.optimizer)
@@ -155,8 +187,16 @@ class TrainingPanel(QWidget):
         self.epochs.setValue(s.epochs)
         self.seed.setValue(s.seed)
 
+    def _remove_custom(self) -> None:
+        custom = self.dataset.findData(CUSTOM_DATASET)
+        if custom >= 0:
+            self.dataset.removeItem(custom)
+
     def _connect_editors(self) -> None:
         self.dataset.currentIndexChanged.connect(self._on_dataset_edited)
+        self.samples.valueChanged.connect(self._on_generator_edited)
+        self.noise.valueChanged.connect(self._on_generator_edited)
+        self.data_seed.valueChanged.connect(self._on_generator_edited)
         for key, combo in (
             ("loss", self.loss),
             ("optimizer", self.optimizer),
@@ -191,9 +231,33 @@ class TrainingPanel(QWidget):
         name = self.dataset.currentData()
         if self._updating or name in (None, CUSTOM_DATASET):
             return
-        if self.document.project.dataset.builtin == name:
+        current = self.document.project.dataset
+        if name.startswith(GENERATED):
+            kind = name.removeprefix(GENERATED)
+            if current.generator is None or current.generator.kind != kind:
+                self._push_generated(kind, DEFAULT_POINTS, DEFAULT_NOISE, 0)
+            return
+        if current.builtin == name:
             return
         self.document.undo_stack.push(commands.set_dataset(self.document, builtin_dataset(name)))
+
+    def _on_generator_edited(self, _value: float) -> None:
+        generator = self.document.project.dataset.generator
+        if self._updating or generator is None:
+            return
+        request = (self.samples.value(), self.noise.value(), self.data_seed.value())
+        if request != (generator.samples, generator.noise, generator.seed):
+            self._push_generated(generator.kind, *request)
+
+    def _push_generated(self, kind: str, samples: int, noise: float, seed: int) -> None:
+        try:
+            dataset = generate(kind, samples, noise, seed)
+        except ProjectError as error:
+            # The spin box ranges allow fewer points than classes for three blobs.
+            self.document_message.emit(str(error))
+            self.refresh()
+            return
+        self.document.undo_stack.push(commands.set_dataset(self.document, dataset))
 
 
 def _combo(labels: dict[str, str]) -> QComboBox:

@@ -187,6 +187,7 @@ class TrainingController(QObject):
         """
         run = TrainingRun(project, self._run_id + 1, columns)
         self._stop_runs()
+        self._join_stopped_runs()
         self._run_id = self._listening = run.run_id
 
         control = RunControl(paused)
@@ -255,15 +256,7 @@ class TrainingController(QObject):
         """
         self._listening = None
         self._stop_runs()
-        for run_id, run in list(self._runs.items()):
-            run.thread.quit()
-            if run.thread.wait(SHUTDOWN_TIMEOUT_MS):
-                del self._runs[run_id]
-            else:
-                # Keep the reference: dropping a running QThread aborts the process.
-                log.warning(
-                    "training run %d did not stop within %d ms", run_id, SHUTDOWN_TIMEOUT_MS
-                )
+        self._join_stopped_runs()
         self._set_state("idle")
 
     # worker signals, delivered in the GUI thread
@@ -307,6 +300,20 @@ class TrainingController(QObject):
     def _stop_runs(self) -> None:
         for run in self._runs.values():
             run.control.stop()
+
+    def _join_stopped_runs(self) -> None:
+        # A stopped run leaves its loop within one step. Waiting for it here keeps
+        # one training thread at a time: a burst of Train/Stop clicks would
+        # otherwise leave dozens of threads competing with the GUI for the GIL.
+        for run_id, run in list(self._runs.items()):
+            run.thread.quit()
+            if run.thread.wait(SHUTDOWN_TIMEOUT_MS):
+                del self._runs[run_id]
+            else:
+                # Keep the reference: dropping a running QThread aborts the process.
+                log.warning(
+                    "training run %d did not stop within %d ms", run_id, SHUTDOWN_TIMEOUT_MS
+                )
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

@@ -44,6 +44,20 @@ class CsvSource:
     keep_absolute: bool = False
 
 
+@dataclass(frozen=True)
+class GeneratorSource:
+    """The request that a generated dataset was drawn from.
+
+    Drawing the request again gives the same data, so a project can save it in
+    place of the points. ``kind`` is a key of generators.GENERATORS.
+    """
+
+    kind: str
+    samples: int
+    noise: float
+    seed: int
+
+
 @dataclass
 class Dataset:
     """Inputs X (samples, features) and targets y (samples, outputs), as the user gave them.
@@ -67,6 +81,8 @@ class Dataset:
     mean: Array | None = None
     scale: Array | None = None
     source: CsvSource | None = None
+    # The generator request this data was drawn from; None for other data.
+    generator: GeneratorSource | None = None
 
     def network_inputs(self, X: Array | None = None) -> Array:
         """Return ``X`` (default: the dataset's own inputs) as the network sees it."""

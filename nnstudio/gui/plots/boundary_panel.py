@@ -70,9 +70,12 @@ class BoundaryPanel(QWidget):
 
     Signals:
         columns_changed(object): the (x, y) input columns the plane now spans.
+        point_clicked(float, float, bool): a click on the plot at data coordinates x, y;
+            True for the left button (add a point), False for the right (remove one).
     """
 
     columns_changed = Signal(object)
+    point_clicked = Signal(float, float, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +88,14 @@ class BoundaryPanel(QWidget):
             "Input shown along the vertical axis; the others stay at their mean"
         )
         self._dataset: Dataset | None = None
+        self.new_class = QComboBox()
+        self.new_class.setToolTip(
+            "Class of the point a left click adds; a right click removes the nearest point"
+        )
+        self.plot.plot_widget.scene().sigMouseClicked.connect(self._on_plot_clicked)
+        # A right click removes a point, so it does not open pyqtgraph's menu.
+        self.plot.plot_widget.getPlotItem().setMenuEnabled(False)
+        self.plot.plot_widget.getPlotItem().getViewBox().setMenuEnabled(False)
 
         self.chooser = QWidget()
         row = QHBoxLayout(self.chooser)
@@ -100,6 +111,14 @@ class BoundaryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chooser)
+        adding = QHBoxLayout()
+        adding.addWidget(QLabel("Click adds a point of class"))
+        adding.addWidget(self.new_class)
+        adding.addStretch(1)
+        self.adding_row = QWidget()
+        self.adding_row.setLayout(adding)
+        adding.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.adding_row)
         layout.addLayout(body, 1)
 
         self.x_input.currentIndexChanged.connect(self._on_columns_edited)
@@ -125,6 +144,12 @@ class BoundaryPanel(QWidget):
             combo.blockSignals(False)
         self.chooser.setVisible(count > 2)
         self.confusion.setVisible(dataset.is_classification)
+        self.adding_row.setVisible(count == 2 and dataset.is_classification)
+        names = dataset.class_names or _class_names(dataset)
+        chosen = self.new_class.currentIndex()
+        self.new_class.clear()
+        self.new_class.addItems(names)
+        self.new_class.setCurrentIndex(min(max(chosen, 0), len(names) - 1))
         self._show_points()
 
     def show_confusion(self, output: NDArray[np.floating]) -> None:
@@ -138,6 +163,21 @@ class BoundaryPanel(QWidget):
             predicted = output.argmax(axis=1).astype(np.int64)
         names = dataset.class_names or _class_names(dataset)
         self.confusion.show_counts(dataset.labels(), predicted, names)
+
+    def new_point_class(self) -> int:
+        """Return the class index that a left click adds."""
+        return max(self.new_class.currentIndex(), 0)
+
+    def _on_plot_clicked(self, event: object) -> None:
+        button = event.button()  # type: ignore[attr-defined]
+        if button not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            return
+        view = self.plot.plot_widget.getPlotItem().getViewBox()
+        point = view.mapSceneToView(event.scenePos())  # type: ignore[attr-defined]
+        if not view.sceneBoundingRect().contains(event.scenePos()):  # type: ignore[attr-defined]
+            return
+        event.accept()  # type: ignore[attr-defined]
+        self.point_clicked.emit(point.x(), point.y(), button == Qt.MouseButton.LeftButton)
 
     def _on_columns_edited(self, _index: int) -> None:
         self._show_points()
