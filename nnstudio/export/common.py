@@ -77,6 +77,7 @@ def snapshot_project(project: Project, source: str | None = None) -> ExportedNet
     except GraphError as error:
         raise ExportError(f"cannot export an unfinished network: {error}") from None
 
+    _check_supported(network.spec)
     parameters = copy_parameters(network.parameters)
     _check_finite(parameters)
     dataset = project.dataset
@@ -183,6 +184,21 @@ def _file_mode(path: Path) -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+# NOTE: parametric ReLU's learned slope is not written by any exporter yet.
+UNSUPPORTED_ACTIVATIONS = {"prelu": "parametric ReLU"}
+
+
+def _check_supported(spec: NetworkSpec) -> None:
+    for name in spec.order:
+        activation = spec.layer(name).activation
+        if activation in UNSUPPORTED_ACTIVATIONS:
+            label = UNSUPPORTED_ACTIVATIONS[activation]
+            raise ExportError(
+                f"cannot export layer {name!r}: {label} layers cannot be exported yet; "
+                "use leaky ReLU, whose slope is fixed, to export this network"
+            )
 
 
 def _check_finite(parameters: Parameters) -> None:

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnstudio.project.datasets import Dataset
+from nnstudio.project.datasets import Dataset, GeneratorSource
 from nnstudio.project.fields import as_float, as_int, as_text, require
-from nnstudio.project.generators import (
-    GENERATORS,
-    MAX_NOISE,
-    MAX_SAMPLES,
-    GeneratorSource,
-    generate,
-)
+from nnstudio.project.generators import GENERATORS, MAX_NOISE, MAX_SAMPLES, generate
 from nnstudio.project.model import MAX_SEED
 
 

@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from nnstudio.project.datasets import GeneratorSource
 from nnstudio.project.fields import FieldError
 from nnstudio.project.generator_format import (
     generated_dataset_to_dict,
     read_generated_dataset,
     read_generator_source,
 )
-from nnstudio.project.generators import GeneratorSource, generate
+from nnstudio.project.generators import generate
 
 
 def section(**fields: Any) -> dict[str, Any]:
