@@ -1,12 +1,14 @@
 """The ``nnstudio`` command: open the desktop app, or train and inspect projects headless.
 
-``nnstudio [PROJECT]`` opens the window. ``nnstudio train``, ``nnstudio gradients`` and
-``nnstudio export`` run on the same project files without a window and without importing Qt.
+``nnstudio [PROJECT]`` opens the window. ``nnstudio train``, ``nnstudio gradients``,
+``nnstudio gradcheck`` and ``nnstudio export`` run on the same project files without a
+window and without importing Qt.
 
 Every error is one line on stderr. Exit status:
 
 - 0: success
-- 1: the engine rejects the request, or the output file cannot be written
+- 1: the engine rejects the request, the output file cannot be written, or a gradient
+  check finds an error above its tolerance
 - 2: a project file that cannot be read, or invalid command-line arguments
 - 3: training diverged
 - 130: interrupted (Ctrl+C)
@@ -19,28 +21,27 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Callable
 from typing import NoReturn
 
-from nnstudio import __version__, cli_commands, cli_export
+from nnstudio import __version__, cli_commands, cli_export, cli_gradcheck
 from nnstudio.cli_commands import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     CommandError,
 )
+from nnstudio.cli_train_options import add_training_options, number, whole_number
 from nnstudio.engine.errors import EngineError
 from nnstudio.project.fields import ProjectError
 from nnstudio.project.model import MAX_SEED
 
-COMMANDS = ("open", "train", "gradients", "export")
+# The same limits the project file accepts, so that a run's settings can always be saved.
+from nnstudio.project.settings_format import MAX_EPOCHS, MAX_LEARNING_RATE
+
+COMMANDS = ("open", "train", "gradients", "gradcheck", "export")
 
 # 128 + SIGPIPE, the status a shell reports for a program killed by a closed pipe.
 EXIT_BROKEN_PIPE = 141
-
-# The same limits the project file accepts, so that a run's settings can always be saved.
-MAX_EPOCHS = 100_000_000
-MAX_LEARNING_RATE = 1e3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,6 +87,8 @@ def _dispatch(arguments: list[str]) -> int:
         return cli_commands.run_train(args)
     if args.command == "export":
         return cli_export.run_export(args)
+    if args.command == "gradcheck":
+        return cli_gradcheck.run_gradcheck(args)
     return cli_commands.run_gradients(args)
 
 
@@ -93,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the parser for every command; ``--help`` on each shows its options."""
     parser = _Parser(
         prog="nnstudio",
-        usage="nnstudio [PROJECT] | nnstudio {train,gradients,export} PROJECT [options]",
+        usage="nnstudio [PROJECT] | nnstudio {train,gradients,gradcheck,export} PROJECT [options]",
         description="Draw a feed-forward neural network, train it live and watch it learn.",
         epilog="Run 'nnstudio COMMAND --help' for the options of one command.",
     )
@@ -115,28 +118,29 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("project", help="project file (.nnproj) to train")
     trainer.add_argument(
         "--epochs",
-        type=_whole_number(1, MAX_EPOCHS),
+        type=whole_number(1, MAX_EPOCHS),
         metavar="N",
         help="epochs to train in this run (default: up to the project's training.epochs "
         "epochs in total, or that many more when the history already has them)",
     )
     trainer.add_argument(
         "--seed",
-        type=_whole_number(0, MAX_SEED),
+        type=whole_number(0, MAX_SEED),
         metavar="S",
         help="set the seed, draw new first weights from it and clear the history",
     )
     trainer.add_argument(
         "--lr",
-        type=_positive_number(MAX_LEARNING_RATE),
+        type=number(0.0, MAX_LEARNING_RATE, low_open=True),
         metavar="RATE",
         help="learning rate for this run; saved in --out",
     )
     trainer.add_argument(
         "--target-loss",
-        type=_positive_number(math.inf, allow_zero=True),
+        type=number(0.0, math.inf),
         metavar="LOSS",
-        help="stop early once the loss on the training set is at most LOSS",
+        help="stop after the first epoch whose loss on the training set is at most LOSS; "
+        "saved in --out",
     )
     trainer.add_argument(
         "--out", metavar="FILE", help="write the trained project (weights and history) to FILE"
@@ -144,48 +148,22 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument(
         "--json", action="store_true", help="print one JSON object with the result, no progress"
     )
+    add_training_options(trainer)
 
     gradients = commands.add_parser(
         "gradients",
         prog="nnstudio gradients",
         help="print the output, loss and dLoss/dW, dLoss/db of every layer",
         description="Run the project's current weights on its whole dataset and print the "
-        "network's output, the loss and the gradient of the loss for every layer.",
+        "network's output, the loss and the gradient of the loss for every layer. Both are "
+        "those of the data loss, without the l1 and l2 penalty that training adds.",
     )
     gradients.add_argument("project", help="project file (.nnproj) to inspect")
     gradients.add_argument("--json", action="store_true", help="print one JSON object")
 
+    cli_gradcheck.add_gradcheck_parser(commands)
     cli_export.add_export_parser(commands)
     return parser
-
-
-def _whole_number(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is out of range; expected {low} to {high}")
-        return value
-
-    return parse
-
-
-def _positive_number(high: float, allow_zero: bool = False) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        too_low = value < 0 if allow_zero else value <= 0
-        if not math.isfinite(value) or too_low or value > high:
-            lowest = "at least 0" if allow_zero else "above 0"
-            limit = lowest if high == math.inf else f"{lowest} and at most {high:g}"
-            raise argparse.ArgumentTypeError(f"{text} is out of range; expected a number {limit}")
-        return value
-
-    return parse
 
 
 def _fail(message: str, status: int) -> int:

@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nnstudio.cli_train_options import OptionConflict, apply_training_options
 from nnstudio.engine.errors import EngineError, TrainingDiverged
 from nnstudio.engine.losses import make_loss
 from nnstudio.engine.network import Gradients, Network, copy_parameters
 from nnstudio.engine.training import History, Trainer
 from nnstudio.project.fileformat import load_project, save_project
 from nnstudio.project.model import Project
+from nnstudio.project.settings_format import settings_to_dict
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -53,9 +55,12 @@ class TrainingRun:
     first_epoch: int  # epochs in the history before this run
     target_epoch: int  # history length at which the run stops
     last_epoch: int  # history length after this run
-    loss: float
+    loss: float  # on the training set, with the penalty
     accuracy: float | None
     diverged: TrainingDiverged | None
+    penalty: float = 0.0
+    validation_loss: float = math.nan  # NaN without a validation set
+    stop_reason: str = ""  # Trainer.stop_reason after the last epoch
 
     @property
     def trained(self) -> int:
@@ -74,13 +79,17 @@ def run_train(args: argparse.Namespace) -> int:
     if args.out is not None:
         _check_output_path(Path(args.out))
     project = load_project(args.project)
+    try:
+        apply_training_options(args, project.settings)
+    except OptionConflict as error:
+        raise CommandError(str(error), EXIT_BAD_INPUT) from None
     if args.seed is not None:
         project.settings.seed = args.seed
         project.reinitialize()
     if args.lr is not None:
         project.settings.learning_rate = args.lr
 
-    run = train_project(project, args.epochs, args.target_loss, show_progress=not args.json)
+    run = train_project(project, args.epochs, show_progress=not args.json)
 
     if args.out is not None:
         _write(project, Path(args.out))
@@ -96,27 +105,28 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def train_project(
-    project: Project,
-    epochs: int | None = None,
-    target_loss: float | None = None,
-    show_progress: bool = False,
+    project: Project, epochs: int | None = None, show_progress: bool = False
 ) -> TrainingRun:
-    """Train ``project`` and keep its new weights and history.
+    """Train ``project`` with its settings and keep its new weights and history.
 
     The run starts from the project's current weights and continues its history,
     as the Train button does. It trains ``epochs`` more epochs. Without ``epochs``
     it follows the Train button's rule: it trains until the history has
     training.epochs entries, or training.epochs more when it already has them.
-    When training diverges, the project keeps the weights of the last epoch whose
-    loss was finite, and the returned run records the error.
+    A stopping criterion of the settings (target loss, target accuracy, patience)
+    can end the run earlier. When training diverges, the project keeps the weights
+    of the last epoch whose loss was finite, and the returned run records the error.
     """
-    settings = dataclasses.replace(project.settings, target_loss=target_loss)
+    settings = dataclasses.replace(project.settings)
     dataset = project.dataset
     trainer = Trainer(project.network(), dataset.network_inputs(), dataset.y, settings)
     # Continuing the history makes the epoch numbers, and the epoch that the
     # divergence message names, count from the project's first epoch.
     first = len(project.history.loss)
-    trainer.history = History(list(project.history.loss), list(project.history.accuracy))
+    history = project.history
+    trainer.history = History(
+        list(history.loss), list(history.accuracy), list(history.validation_loss)
+    )
     trainer.epoch = first
     target = project.run_target_epoch(epochs)
     progress = _Progress(first, target) if show_progress else None
@@ -127,17 +137,29 @@ def train_project(
             trainer.run_epoch()
             if progress is not None:
                 progress.report(trainer)
-            if trainer.reached_target():
+            if trainer.stop_reason:
                 break
     except TrainingDiverged as error:
         diverged = error
 
-    # After a divergence the trainer has already restored the last finite weights.
+    # After a divergence the trainer has already restored the last finite weights,
+    # and after early stopping those of the best epoch.
     project.parameters = copy_parameters(trainer.network.parameters)
     project.history = trainer.history
 
     loss, accuracy = trainer.evaluate()
-    return TrainingRun(first, target, trainer.epoch, loss, accuracy, diverged)
+    _, penalty = trainer.evaluate_parts()
+    return TrainingRun(
+        first,
+        target,
+        trainer.epoch,
+        loss,
+        accuracy,
+        diverged,
+        penalty,
+        trainer.evaluate_validation(),
+        trainer.stop_reason,
+    )
 
 
 class _Progress:
@@ -161,9 +183,12 @@ class _Progress:
         self.last_time = now
         loss = trainer.history.loss[-1]
         accuracy = trainer.history.accuracy[-1]
+        validation_loss = trainer.history.validation_loss[-1]
         line = f"epoch {epoch}/{self.target}  loss {loss:.4g}"
         if not math.isnan(accuracy):
             line += f"  accuracy {_percent(accuracy)}"
+        if not math.isnan(validation_loss):
+            line += f"  validation loss {validation_loss:.4g}"
         print(line, file=sys.stderr, flush=True)
 
     def _epoch_at(self, tenths: int) -> int:
@@ -180,7 +205,12 @@ def _train_result(project: Project, run: TrainingRun, out: str | None) -> dict[s
         "seed": project.settings.seed,
         "learning_rate": project.settings.learning_rate,
         "stopped_early": run.stopped_early,
+        "stop_reason": run.stop_reason or None,
         "diverged_at_epoch": None if run.diverged is None else run.diverged.epoch,
+        "penalty": run.penalty,
+        # JSON has no NaN: a run without a validation set gives null.
+        "validation_loss": None if math.isnan(run.validation_loss) else run.validation_loss,
+        "training": settings_to_dict(project.settings),
         "out": out,
     }
 
@@ -189,7 +219,11 @@ def _print_train_summary(run: TrainingRun, out: str | None) -> None:
     line = f"trained {run.trained} epochs ({run.last_epoch} in total): loss {run.loss:.6g}"
     if run.accuracy is not None:
         line += f", accuracy {_percent(run.accuracy)}"
+    if not math.isnan(run.validation_loss):
+        line += f", validation loss {run.validation_loss:.6g}"
     print(line)
+    if run.stop_reason:
+        print(f"stopped early: {run.stop_reason}")
     if out is None:
         print("the trained project was not saved; add --out FILE to keep it")
     else:
@@ -250,6 +284,8 @@ def compute_gradients(project: Project, network: Network) -> Gradients:
         values.append(layer.W)
         if layer.b is not None:
             values.append(layer.b)
+        if layer.alpha is not None:
+            values.append(layer.alpha)
     if not all(np.all(np.isfinite(value)) for value in values):
         raise EngineError(
             "the output or the gradients overflow to a value that is not a finite number "
@@ -271,6 +307,8 @@ def _gradients_result(network: Network, gradients: Gradients) -> dict[str, Any]:
                 "b": None if params.b is None else params.b.tolist(),
                 "dW": grads.W.tolist(),
                 "db": None if grads.b is None else grads.b.tolist(),
+                "alpha": None if params.alpha is None else params.alpha.tolist(),
+                "dalpha": None if grads.alpha is None else grads.alpha.tolist(),
             }
         )
     return {"output": gradients.output.tolist(), "loss": gradients.loss, "layers": layers}
@@ -301,6 +339,11 @@ def _print_gradients(project: Project, network: Network, gradients: Gradients) -
             print(_matrix(params.b))
             print("  dLoss/db =")
             print(_matrix(grads.b))
+        if params.alpha is not None and grads.alpha is not None:
+            print("  alpha =")
+            print(_matrix(params.alpha))
+            print("  dLoss/dalpha =")
+            print(_matrix(grads.alpha))
 
 
 def _matrix(values: NDArray[np.floating]) -> str:

@@ -3,7 +3,8 @@
 Shapes: z and a are (samples, units). ``backward`` takes dLoss/da and returns
 dLoss/dz for the same batch. Element-wise activations only define
 ``derivative(z, a)``, the value of da/dz at each element; the base class turns
-it into ``backward``.
+it into ``backward``. PReLU is the one activation with a learned parameter,
+alpha, which the network passes in from the layer's parameters.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def register(cls: type[Activation]) -> type[Activation]:
     """Add an activation class to the registry under its ``name``."""
     ACTIVATIONS[cls.name] = cls
     return cls
+
+
+# PyTorch's initial value of PReLU's alpha (torch.nn.PReLU, init=0.25).
+INITIAL_ALPHA = 0.25
 
 
 def make_activation(name: str, slope: float = 0.01) -> Activation:
@@ -148,6 +153,41 @@ class LeakyReLU(Activation):
 
 
 @register
+class PReLU(Activation):
+    """z for z > 0, alpha * z otherwise, with alpha learned by backpropagation.
+
+    alpha has shape (1,), one value for the whole layer, or (units,), one value
+    per unit, and comes from the layer's parameters: the network calls
+    ``forward_alpha`` and ``backward_alpha``. As in PyTorch, da/dz is alpha at
+    z <= 0, and da/dalpha is z there and 0 above.
+    """
+
+    name = "prelu"
+
+    def forward(self, z: Array) -> Array:
+        raise EngineError("prelu needs its layer's alpha; use forward_alpha(z, alpha)")
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        raise EngineError("prelu needs its layer's alpha; use backward_alpha(z, grad_a, alpha)")
+
+    def forward_alpha(self, z: Array, alpha: Array) -> Array:
+        """Return the activation of z (samples, units) with alpha of shape (1,) or (units,)."""
+        result: Array = np.where(z > 0, z, alpha * z)
+        return result
+
+    def backward_alpha(self, z: Array, grad_a: Array, alpha: Array) -> tuple[Array, Array]:
+        """Return dLoss/dz and dLoss/dalpha (shaped like alpha) given dLoss/da."""
+        positive = z > 0
+        grad_z: Array = grad_a * np.where(positive, 1.0, alpha).astype(z.dtype)
+
+        # Each unit's alpha collects grad_a * z over the samples where z <= 0. A
+        # shared alpha also sums over the units.
+        per_unit = (grad_a * np.where(positive, 0.0, z)).sum(axis=0)
+        grad_alpha: Array = per_unit.sum(keepdims=True) if alpha.shape == (1,) else per_unit
+        return grad_z, grad_alpha.astype(z.dtype)
+
+
+@register
 class Absolute(Activation):
     """|z|; the derivative is sign(z), taken as 0 at z = 0."""
 
@@ -182,5 +222,14 @@ class Softmax(Activation):
         return result
 
 
-HIDDEN_ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "abs")
+HIDDEN_ACTIVATIONS = (
+    "identity",
+    "step",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "abs",
+)
 OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "softmax", "step")

@@ -15,7 +15,11 @@ from nnstudio.engine.errors import GraphError
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One dense layer: its units, activation and the layers that feed it."""
+    """One dense layer: its units, activation and the layers that feed it.
+
+    ``slope`` applies to leaky_relu. ``prelu_per_neuron`` applies to prelu: True
+    learns one alpha per unit, False one alpha for the whole layer.
+    """
 
     name: str
     units: int
@@ -23,6 +27,13 @@ class LayerSpec:
     inputs: tuple[str, ...] = ()
     bias: bool = True
     slope: float = 0.01
+    prelu_per_neuron: bool = False
+
+    def alpha_shape(self) -> tuple[int, ...] | None:
+        """Return the shape of the learned prelu alpha, or None for other activations."""
+        if self.activation != "prelu":
+            return None
+        return (self.units,) if self.prelu_per_neuron else (1,)
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class NetworkSpec:
         for spec in self.layers:
             count += self.fan_in(spec.name) * spec.units
             count += spec.units if spec.bias else 0
+            alpha = spec.alpha_shape()
+            count += alpha[0] if alpha is not None else 0
         return count
 
 

@@ -5,8 +5,10 @@
 - adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 
-The learning rate and momentum are plain attributes, so they can change between
-steps without resetting the optimizer's state.
+Every parameter array is updated: W, b and a prelu layer's alpha. The learning
+rate, the momentum, Adam's betas and eps are plain attributes, so they can change
+between steps without resetting the optimizer's state. Adam's bias correction
+then uses the betas of the current step, as torch.optim.Adam does.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ from nnstudio.engine.network import Parameters
 
 Array = NDArray[np.floating]
 
+# torch.optim.Adam's defaults
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
 
 class Optimizer:
     name = ""
 
     def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = learning_rate
+
+    def set_hyperparameters(
+        self, learning_rate: float, momentum: float, betas: tuple[float, float], eps: float
+    ) -> None:
+        """Use these values from the next update on. Each rule keeps the values it uses."""
         self.learning_rate = learning_rate
 
     def update(self, parameters: Parameters, gradients: Parameters) -> None:
@@ -33,6 +45,8 @@ class Optimizer:
             self._apply(f"{name}/W", layer.W, grad.W)
             if layer.b is not None and grad.b is not None:
                 self._apply(f"{name}/b", layer.b, grad.b)
+            if layer.alpha is not None and grad.alpha is not None:
+                self._apply(f"{name}/alpha", layer.alpha, grad.alpha)
 
     def _apply(self, key: str, value: Array, grad: Array) -> None:
         raise NotImplementedError
@@ -53,6 +67,12 @@ class Momentum(Optimizer):
         self.momentum = momentum
         self._velocity: dict[str, Array] = {}
 
+    def set_hyperparameters(
+        self, learning_rate: float, momentum: float, betas: tuple[float, float], eps: float
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+
     def _apply(self, key: str, value: Array, grad: Array) -> None:
         velocity = self._velocity.get(key)
         if velocity is None:
@@ -71,13 +91,20 @@ class Adam(Optimizer):
     def __init__(
         self,
         learning_rate: float,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
+        betas: tuple[float, float] = ADAM_BETAS,
+        eps: float = ADAM_EPS,
     ) -> None:
         super().__init__(learning_rate)
         self.betas = betas
         self.eps = eps
         self._moments: dict[str, tuple[Array, Array, list[int]]] = {}
+
+    def set_hyperparameters(
+        self, learning_rate: float, momentum: float, betas: tuple[float, float], eps: float
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.betas = betas
+        self.eps = eps
 
     def _apply(self, key: str, value: Array, grad: Array) -> None:
         if key not in self._moments:
@@ -97,12 +124,18 @@ class Adam(Optimizer):
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
-def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9) -> Optimizer:
-    """Build the optimizer registered as ``name``."""
+def make_optimizer(
+    name: str,
+    learning_rate: float,
+    momentum: float = 0.9,
+    betas: tuple[float, float] = ADAM_BETAS,
+    eps: float = ADAM_EPS,
+) -> Optimizer:
+    """Build the optimizer registered as ``name``, which ignores the arguments of other rules."""
     if name == "sgd":
         return SGD(learning_rate)
     if name == "momentum":
         return Momentum(learning_rate, momentum)
     if name == "adam":
-        return Adam(learning_rate)
+        return Adam(learning_rate, betas, eps)
     raise EngineError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")

@@ -1,13 +1,20 @@
 """The training loop: one gradient step at a time, driven by the GUI worker, the CLI and tests.
 
 An epoch is one pass over the training set in batches. After the last batch
-of an epoch the trainer evaluates the loss and accuracy on the whole training
-set with the updated weights, and that pair is the epoch's entry in the
-history.
+of an epoch the trainer evaluates, with the updated weights, the loss and
+accuracy on the whole training set and the loss on the validation set. Those
+values are the epoch's entry in the history. Both losses include the L1 and L2
+penalty on the weights (see regularization.py).
+
+A run stops when the caller's epoch count is reached, or after the first epoch
+that meets a stopping criterion: the target loss, the target accuracy, or
+``patience`` epochs without a lower validation loss. The last one restores the
+weights of the epoch with the lowest validation loss.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,17 +23,30 @@ from numpy.typing import NDArray
 from nnstudio.engine.errors import EngineError, TrainingDiverged
 from nnstudio.engine.losses import Loss, make_loss
 from nnstudio.engine.network import Network, Parameters, copy_parameters
-from nnstudio.engine.optimizers import make_optimizer
+from nnstudio.engine.optimizers import ADAM_BETAS, ADAM_EPS, make_optimizer
+from nnstudio.engine.regularization import Regularization
+from nnstudio.engine.stopping import EarlyStopping, split_validation
 
 Array = NDArray[np.floating]
 Rows = NDArray[np.intp]
 
 BATCH_MODES = ("full", "minibatch", "stochastic")
+DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
+
+TARGET_LOSS_REACHED = "target loss reached"
+TARGET_ACCURACY_REACHED = "target accuracy reached"
 
 
 @dataclass
 class TrainingSettings:
-    """How to train: loss, optimizer, batches, length and seed."""
+    """How to train: loss, optimizer, batches, length, seed, penalty, precision and stopping.
+
+    ``l1`` and ``l2`` weight the penalty on W. ``dtype`` is "float64" or
+    "float32". ``target_accuracy`` is a fraction from 0 to 1.
+    ``validation_fraction`` (0 to 0.5) of the samples form the validation set,
+    and ``patience`` > 0 stops after that many epochs without a lower validation
+    loss; 0 turns early stopping off.
+    """
 
     loss: str = "mse"
     learning_rate: float = 0.5
@@ -37,14 +57,46 @@ class TrainingSettings:
     optimizer: str = "sgd"
     momentum: float = 0.9
     target_loss: float | None = None
+    adam_beta1: float = ADAM_BETAS[0]
+    adam_beta2: float = ADAM_BETAS[1]
+    adam_eps: float = ADAM_EPS
+    l1: float = 0.0
+    l2: float = 0.0
+    dtype: str = "float64"
+    target_accuracy: float | None = None
+    validation_fraction: float = 0.0
+    patience: int = 0
 
 
 @dataclass
 class History:
-    """The loss and accuracy after each finished epoch."""
+    """The loss, accuracy and validation loss after each finished epoch.
+
+    The three lists have the same length. An accuracy is NaN for a regression,
+    and a validation loss is NaN for an epoch trained without a validation set.
+    A History built with a shorter ``validation_loss`` (or none) gets NaN for
+    the missing epochs.
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fill_validation_loss()
+
+    def fill_validation_loss(self) -> None:
+        """Pad ``validation_loss`` with NaN up to the length of ``loss``."""
+        missing = len(self.loss) - len(self.validation_loss)
+        if missing > 0:
+            self.validation_loss = [*self.validation_loss, *[math.nan] * missing]
+
+    def append(self, loss: float, accuracy: float | None, validation_loss: float) -> None:
+        """Add one epoch. An accuracy of None (a regression) is stored as NaN."""
+        self.fill_validation_loss()
+        self.loss.append(loss)
+        self.accuracy.append(math.nan if accuracy is None else accuracy)
+        self.validation_loss.append(validation_loss)
 
 
 def accuracy(output: Array, y: Array) -> float | None:
@@ -63,24 +115,54 @@ def accuracy(output: Array, y: Array) -> float | None:
 
 
 class Trainer:
-    """Advance a network one batch at a time; owns the optimizer and the shuffling."""
+    """Advance a network one batch at a time; owns the optimizer, the shuffling and the stops.
+
+    The X and y given to it hold every sample. With a validation fraction the
+    attributes ``X`` and ``y`` keep only the training rows, and ``X_validation``
+    and ``y_validation`` the validation rows. When ``settings.dtype`` differs from
+    the network's dtype, ``network`` is a converted copy of the given network.
+    """
 
     def __init__(self, network: Network, X: Array, y: Array, settings: TrainingSettings):
         if len(X) == 0:
             raise EngineError("the dataset has no samples; add at least one row")
-        self.network = network
-        self.X: Array = np.asarray(X, dtype=network.dtype)
-        self.y: Array = np.asarray(y, dtype=network.dtype)
         self.settings = settings
+        self.network = _in_dtype(network, settings.dtype)
+        X = np.asarray(X, dtype=self.network.dtype)
+        y = np.asarray(y, dtype=self.network.dtype)
+
+        # training and validation rows
+        train_rows, validation_rows = split_validation(
+            len(X), settings.validation_fraction, settings.seed
+        )
+        has_validation = len(validation_rows) > 0
+        self.X: Array = X[train_rows] if has_validation else X
+        self.y: Array = y[train_rows] if has_validation else y
+        self.X_validation: Array = X[validation_rows]
+        self.y_validation: Array = y[validation_rows]
+        if settings.patience > 0 and not has_validation:
+            raise EngineError(
+                f"patience {settings.patience} stops training on the validation loss, but "
+                "there is no validation set; set validation_fraction above 0, or patience to 0"
+            )
+
         self.loss_function: Loss = make_loss(settings.loss)
         self.optimizer = make_optimizer(
-            settings.optimizer, settings.learning_rate, settings.momentum
+            settings.optimizer,
+            settings.learning_rate,
+            settings.momentum,
+            (settings.adam_beta1, settings.adam_beta2),
+            settings.adam_eps,
         )
+        self.regularization = Regularization(settings.l1, settings.l2)
         self.history = History()
         self.epoch = 0
+        # Why the last epoch ended the run, or "" to go on.
+        self.stop_reason = ""
+        self._early_stopping = EarlyStopping(settings.patience) if settings.patience else None
         self._rng = np.random.default_rng([settings.seed, 1])
         self._batches: list[Rows] = []
-        self._last_finite: Parameters = copy_parameters(network.parameters)
+        self._last_finite: Parameters = copy_parameters(self.network.parameters)
         self._check_loss_fits()
 
     @property
@@ -95,8 +177,36 @@ class Trainer:
         raise EngineError(f"unknown batch mode {mode!r}; choose one of: {', '.join(BATCH_MODES)}")
 
     def set_learning_rate(self, value: float) -> None:
-        self.settings.learning_rate = value
-        self.optimizer.learning_rate = value
+        self.change_settings(learning_rate=value)
+
+    def change_settings(
+        self,
+        *,
+        learning_rate: float | None = None,
+        momentum: float | None = None,
+        adam_beta1: float | None = None,
+        adam_beta2: float | None = None,
+        adam_eps: float | None = None,
+        l1: float | None = None,
+        l2: float | None = None,
+    ) -> None:
+        """Change the given settings from the next step on; None leaves a setting as it is.
+
+        The optimizer keeps its state (momentum's velocity, Adam's moments and
+        step count), so a change mid-run equals a run that made it at that step.
+        """
+        s = self.settings
+        s.learning_rate = _given(learning_rate, s.learning_rate)
+        s.momentum = _given(momentum, s.momentum)
+        s.adam_beta1 = _given(adam_beta1, s.adam_beta1)
+        s.adam_beta2 = _given(adam_beta2, s.adam_beta2)
+        s.adam_eps = _given(adam_eps, s.adam_eps)
+        s.l1 = _given(l1, s.l1)
+        s.l2 = _given(l2, s.l2)
+
+        betas = (s.adam_beta1, s.adam_beta2)
+        self.optimizer.set_hyperparameters(s.learning_rate, s.momentum, betas, s.adam_eps)
+        self.regularization = Regularization(s.l1, s.l2)
 
     def step(self) -> bool:
         """Apply one update on the next batch; return True when it finished an epoch."""
@@ -107,6 +217,8 @@ class Trainer:
         # A diverging run overflows on its way to inf; _finish_epoch reports it.
         with np.errstate(over="ignore", invalid="ignore"):
             grads = self.network.gradients(self.X[rows], self.y[rows], self.loss_function)
+            if self.regularization.active:
+                self.regularization.add_gradient(self.network.parameters, grads.parameters)
             self.optimizer.update(self.network.parameters, grads.parameters)
 
         if self._batches:
@@ -119,22 +231,40 @@ class Trainer:
             pass
 
     def train(self, epochs: int) -> None:
-        """Run ``epochs`` more epochs, or fewer when the target loss is reached."""
+        """Run ``epochs`` more epochs, or fewer when a stopping criterion ends the run."""
         for _ in range(epochs):
             self.run_epoch()
-            if self.reached_target():
+            if self.stop_reason:
                 return
 
     def reached_target(self) -> bool:
-        target = self.settings.target_loss
-        return target is not None and bool(self.history.loss) and self.history.loss[-1] <= target
+        """Return True when the last epoch met a stopping criterion; stop_reason names it."""
+        return bool(self.stop_reason)
 
     def evaluate(self) -> tuple[float, float | None]:
-        """Return the loss and accuracy on the whole training set with the current weights."""
+        """Return the loss (with the penalty) and accuracy on the whole training set."""
+        data_loss, acc = self._evaluate(self.X, self.y)
+        if not self.regularization.active:
+            return data_loss, acc
+        return data_loss + self.regularization.penalty(self.network.parameters), acc
+
+    def evaluate_parts(self) -> tuple[float, float]:
+        """Return the data loss on the whole training set and the weight penalty, apart."""
+        data_loss, _ = self._evaluate(self.X, self.y)
+        return data_loss, self.regularization.penalty(self.network.parameters)
+
+    def evaluate_validation(self) -> float:
+        """Return the loss (with the penalty) on the validation set, or NaN without one."""
+        if len(self.X_validation) == 0:
+            return math.nan
+        data_loss, _ = self._evaluate(self.X_validation, self.y_validation)
+        return data_loss + self.regularization.penalty(self.network.parameters)
+
+    def _evaluate(self, X: Array, y: Array) -> tuple[float, float | None]:
         with np.errstate(over="ignore", invalid="ignore"):
-            run = self.network.forward(self.X)
-            loss = self.network.loss_of(run, self.y, self.loss_function)
-        return loss, accuracy(run.output(self.network.spec), self.y)
+            run = self.network.forward(X)
+            loss = self.network.loss_of(run, y, self.loss_function)
+        return loss, accuracy(run.output(self.network.spec), y)
 
     def _plan_epoch(self) -> list[Rows]:
         count = len(self.X)
@@ -152,9 +282,47 @@ class Trainer:
             self.epoch -= 1
             raise TrainingDiverged(self.epoch + 1, self.settings.learning_rate)
         self._last_finite = copy_parameters(self.network.parameters)
-        self.history.loss.append(loss)
-        self.history.accuracy.append(np.nan if acc is None else acc)
+        validation_loss = self.evaluate_validation()
+        self.history.append(loss, acc, validation_loss)
+        self.stop_reason = self._stop_reason(loss, acc, validation_loss)
+
+    def _stop_reason(self, loss: float, acc: float | None, validation_loss: float) -> str:
+        s = self.settings
+        early = self._early_stopping
+        # Early stopping records every epoch, even one that also meets a target.
+        stop_early = early is not None and early.update(
+            self.epoch, validation_loss, self.network.parameters
+        )
+        if s.target_loss is not None and loss <= s.target_loss:
+            return TARGET_LOSS_REACHED
+        if s.target_accuracy is not None and acc is not None and acc >= s.target_accuracy:
+            return TARGET_ACCURACY_REACHED
+        if early is None or not stop_early:
+            return ""
+
+        if early.best_parameters is not None:
+            self.network.parameters = copy_parameters(early.best_parameters)
+            self._last_finite = copy_parameters(early.best_parameters)
+        return early.reason()
 
     def _check_loss_fits(self) -> None:
         # Raises with a clear message when the loss needs another output activation.
         self.network.loss_of(self.network.forward(self.X[:1]), self.y[:1], self.loss_function)
+
+
+def _given(value: float | None, current: float) -> float:
+    return current if value is None else value
+
+
+def dtype_named(name: str) -> type:
+    """Return the NumPy float type of a dtype setting, "float64" or "float32"."""
+    if name not in DTYPES:
+        raise EngineError(f"unknown dtype {name!r}; choose one of: {', '.join(DTYPES)}")
+    return DTYPES[name]
+
+
+def _in_dtype(network: Network, name: str) -> Network:
+    dtype = dtype_named(name)
+    if np.dtype(network.dtype) == np.dtype(dtype):
+        return network
+    return Network(network.spec, network.parameters, dtype)

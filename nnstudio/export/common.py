@@ -77,7 +77,6 @@ def snapshot_project(project: Project, source: str | None = None) -> ExportedNet
     except GraphError as error:
         raise ExportError(f"cannot export an unfinished network: {error}") from None
 
-    _check_supported(network.spec)
     parameters = copy_parameters(network.parameters)
     _check_finite(parameters)
     dataset = project.dataset
@@ -135,6 +134,8 @@ def describe_layers(network: ExportedNetwork) -> list[str]:
         activation = layer.activation
         if activation == "leaky_relu":
             activation += f" (slope {layer.slope!r})"
+        if activation == "prelu":
+            activation += " (one alpha per unit)" if layer.prelu_per_neuron else " (one alpha)"
         bias = "with bias" if layer.bias else "no bias"
         sources = " + ".join(layer.inputs)
         lines.append(f"{name}: {units}, {activation}, {bias}, fed by {sources}")
@@ -184,21 +185,6 @@ def _file_mode(path: Path) -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
-
-
-# NOTE: parametric ReLU's learned slope is not written by any exporter yet.
-UNSUPPORTED_ACTIVATIONS = {"prelu": "parametric ReLU"}
-
-
-def _check_supported(spec: NetworkSpec) -> None:
-    for name in spec.order:
-        activation = spec.layer(name).activation
-        if activation in UNSUPPORTED_ACTIVATIONS:
-            label = UNSUPPORTED_ACTIVATIONS[activation]
-            raise ExportError(
-                f"cannot export layer {name!r}: {label} layers cannot be exported yet; "
-                "use leaky ReLU, whose slope is fixed, to export this network"
-            )
 
 
 def _check_finite(parameters: Parameters) -> None:

@@ -33,6 +33,11 @@ def leaky_relu(z, slope):
     """Return z where z > 0 and slope * z elsewhere."""
     return np.where(z > 0, z, slope * z)
 ''',
+    "prelu": '''
+def prelu(z, alpha):
+    """Return z where z > 0 and alpha * z elsewhere; alpha has one value or one per unit."""
+    return np.where(z > 0, z, alpha * z)
+''',
     "softmax": '''
 def softmax(z):
     """Return the softmax of each row; subtracting the row's max keeps exp finite."""
@@ -94,7 +99,7 @@ def _predict_source(network: ExportedNetwork) -> str:
         product = f"{_layer_input(network, layer)} @ W_{identifier.upper()}"
         bias = f" + B_{identifier.upper()}" if layer.bias else ""
         lines.append(f"    z_{identifier} = {product}{bias}")
-        lines.append(f"    a_{identifier} = {_activation_call(layer, f'z_{identifier}')}")
+        lines.append(f"    a_{identifier} = {_activation_call(layer, identifier)}")
     lines += [
         f"    return a_{output}",
         "",
@@ -114,8 +119,9 @@ def _layer_input(network: ExportedNetwork, layer: LayerSpec) -> str:
     return f"np.concatenate([{', '.join(names)}], axis=1)"
 
 
-def _activation_call(layer: LayerSpec, z: str) -> str:
+def _activation_call(layer: LayerSpec, identifier: str) -> str:
     activation = layer.activation
+    z = f"z_{identifier}"
     calls = {
         "identity": z,
         "step": f"step({z})",
@@ -123,6 +129,7 @@ def _activation_call(layer: LayerSpec, z: str) -> str:
         "tanh": f"np.tanh({z})",
         "relu": f"np.maximum({z}, 0.0)",
         "leaky_relu": f"leaky_relu({z}, {layer.slope!r})",
+        "prelu": f"prelu({z}, ALPHA_{identifier.upper()})",
         "abs": f"np.abs({z})",
         "softmax": f"softmax({z})",
     }

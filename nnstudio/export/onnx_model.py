@@ -190,6 +190,12 @@ class _GraphBuilder:
             return self._node("Cast", [at_least_zero], a_name, to=self._float_type())
         if activation == "leaky_relu":
             return self._node("LeakyRelu", [z_name], a_name, alpha=float(layer.slope))
+        if activation == "prelu":
+            # PRelu broadcasts its slope, of shape (1,) or (units,), over (N, units).
+            identifier = self.network.identifiers[name]
+            alpha = self.network.parameters[name].alpha
+            self._constant(f"{identifier}_alpha", alpha, f"the alpha of layer {name!r}")
+            return self._node("PRelu", [z_name, f"{identifier}_alpha"], a_name)
         if activation == "softmax":
             return self._node("Softmax", [z_name], a_name, axis=-1)
         if activation in _ACTIVATION_OPS:

@@ -69,6 +69,13 @@ def _module_source(network: ExportedNetwork) -> str:
             f"        self.layer_{network.identifiers[name]} = nn.Linear("
             f"{spec.fan_in(name)}, {layer.units}, bias={layer.bias}, dtype=DTYPE)"
         )
+        alpha_shape = layer.alpha_shape()
+        if alpha_shape is not None:
+            # PReLU's slope for z <= 0, as nn.PReLU keeps it: one value or one per unit.
+            lines.append(
+                f"        self.alpha_{network.identifiers[name]} = nn.Parameter("
+                f"torch.empty({alpha_shape[0]}, dtype=DTYPE))"
+            )
 
     lines += ["", "    def forward(self, a_input):"]
     for name in spec.order:
@@ -76,7 +83,7 @@ def _module_source(network: ExportedNetwork) -> str:
         layer = spec.layer(name)
         layer_input = _layer_input(network, layer)
         lines.append(f"        z_{identifier} = self.layer_{identifier}({layer_input})")
-        lines.append(f"        a_{identifier} = {_activation_call(layer, f'z_{identifier}')}")
+        lines.append(f"        a_{identifier} = {_activation_call(layer, identifier)}")
     lines.append(f"        return a_{network.identifiers[spec.output_name]}")
     return "\n".join(lines) + "\n"
 
@@ -98,6 +105,9 @@ def _build_source(network: ExportedNetwork) -> str:
         lines.append(f"        {module}.weight.copy_(torch.tensor(W_{upper}, dtype=DTYPE).T)")
         if network.spec.layer(name).bias:
             lines.append(f"        {module}.bias.copy_(torch.tensor(B_{upper}, dtype=DTYPE))")
+        if network.spec.layer(name).alpha_shape() is not None:
+            alpha = f"model.alpha_{identifier}"
+            lines.append(f"        {alpha}.copy_(torch.tensor(ALPHA_{upper}, dtype=DTYPE))")
     lines += ["    return model.eval()", ""]
     return "\n".join(lines) + "\n"
 
@@ -140,8 +150,9 @@ def _layer_input(network: ExportedNetwork, layer: LayerSpec) -> str:
     return f"torch.cat([{', '.join(names)}], dim=1)"
 
 
-def _activation_call(layer: LayerSpec, z: str) -> str:
+def _activation_call(layer: LayerSpec, identifier: str) -> str:
     activation = layer.activation
+    z = f"z_{identifier}"
     calls = {
         "identity": z,
         # Heaviside step with step(0) = 1, as in nnstudio.
@@ -150,6 +161,7 @@ def _activation_call(layer: LayerSpec, z: str) -> str:
         "tanh": f"torch.tanh({z})",
         "relu": f"torch.relu({z})",
         "leaky_relu": f"nn.functional.leaky_relu({z}, negative_slope={layer.slope!r})",
+        "prelu": f"nn.functional.prelu({z}, self.alpha_{identifier})",
         "abs": f"torch.abs({z})",
         "softmax": f"torch.softmax({z}, dim=1)",
     }

@@ -82,6 +82,10 @@ def constants_source(network: ExportedNetwork, array_call: str) -> str:
         lines.append(f"W_{identifier} = {_call(array_call, matrix_literal(params.W))}")
         if params.b is not None:
             lines.append(f"B_{identifier} = {_call(array_call, list_literal(params.b.tolist()))}")
+        if params.alpha is not None:
+            # A prelu layer's learned slope for z <= 0: one value, or one per unit.
+            alpha = list_literal(params.alpha.tolist())
+            lines.append(f"ALPHA_{identifier} = {_call(array_call, alpha)}")
     return "\n".join(lines) + "\n"
 
 

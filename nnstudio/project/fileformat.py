@@ -17,11 +17,6 @@ from typing import Any
 
 from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnstudio.engine.errors import GraphError
-from nnstudio.engine.initializers import INITIALIZERS
-from nnstudio.engine.losses import LOSSES
-from nnstudio.engine.network import LayerParameters, Parameters
-from nnstudio.engine.optimizers import OPTIMIZERS
-from nnstudio.engine.training import BATCH_MODES, History
 from nnstudio.project.csv_format import (
     column_fields_to_dict,
     csv_dataset_to_dict,
@@ -41,7 +36,14 @@ from nnstudio.project.fields import (
     as_text,
     require,
 )
-from nnstudio.project.model import INPUT, MAX_SEED, MAX_UNITS, OUTPUT, Layer, Project, Settings
+from nnstudio.project.model import INPUT, MAX_UNITS, OUTPUT, Layer, Project
+from nnstudio.project.results_format import (
+    history_to_dict,
+    parameters_to_dict,
+    read_history,
+    read_parameters,
+)
+from nnstudio.project.settings_format import read_settings, settings_to_dict
 
 FORMAT_NAME = "nnstudio-project"
 FORMAT_VERSION = 1
@@ -100,13 +102,13 @@ def project_from_dict(data: Any, folder: Path | None = None) -> Project:
     _check_format(data)
     layers, connections = _read_network(as_object(require(data, "network", ""), "network"))
     dataset = _read_dataset(require(data, "dataset", ""), folder)
-    settings = _read_settings(as_object(require(data, "training", ""), "training"))
+    settings = read_settings(as_object(require(data, "training", ""), "training"))
     description = as_text(data.get("description", ""), "description")
     project = Project(layers, connections, dataset, settings, description)
 
     _check_sizes(project)
     raw_parameters = data.get("parameters")
-    project.history = _read_history(data.get("history"))
+    project.history = read_history(data.get("history"))
     try:
         spec = project.network_spec()
     except GraphError as error:
@@ -118,16 +120,16 @@ def project_from_dict(data: Any, folder: Path | None = None) -> Project:
 
     if raw_parameters is None:
         project.reinitialize()
-        project.history = _read_history(data.get("history"))
+        project.history = read_history(data.get("history"))
     else:
         block = as_object(raw_parameters, "parameters")
-        initial = _read_parameters(
+        initial = read_parameters(
             require(block, "initial", "parameters"), "parameters.initial", spec
         )
         current = block.get("current")
         project.initial_parameters = initial
         project.parameters = (
-            _read_parameters(current, "parameters.current", spec)
+            read_parameters(current, "parameters.current", spec)
             if current is not None
             else {name: layer.copy() for name, layer in initial.items()}
         )
@@ -140,7 +142,6 @@ def project_to_dict(project: Project, folder: Path | None = None) -> dict[str, A
     ``folder`` is the folder of the file being written: a CSV path is written
     relative to it, or absolute when it is None.
     """
-    s = project.settings
     dataset: dict[str, Any]
     if project.dataset.builtin is not None:
         dataset = {"builtin": project.dataset.builtin}
@@ -162,26 +163,14 @@ def project_to_dict(project: Project, folder: Path | None = None) -> dict[str, A
             "connections": [list(pair) for pair in project.connections],
         },
         "dataset": dataset,
-        "training": {
-            "loss": s.loss,
-            "learning_rate": s.learning_rate,
-            "optimizer": s.optimizer,
-            "momentum": s.momentum,
-            "batch_mode": s.batch_mode,
-            "batch_size": s.batch_size,
-            "epochs": s.epochs,
-            "target_loss": s.target_loss,
-            "seed": s.seed,
-            "initializer": s.initializer,
-            "init_scale": s.init_scale,
-        },
+        "training": settings_to_dict(project.settings),
         "parameters": None,
-        "history": {"loss": list(project.history.loss), "accuracy": list(project.history.accuracy)},
+        "history": history_to_dict(project.history),
     }
     if project.initial_parameters is not None and project.parameters is not None:
         document["parameters"] = {
-            "initial": _parameters_to_dict(project.initial_parameters),
-            "current": _parameters_to_dict(project.parameters),
+            "initial": parameters_to_dict(project, project.initial_parameters),
+            "current": parameters_to_dict(project, project.parameters),
         }
     return document
 
@@ -286,6 +275,8 @@ def _read_layer(item: Any, field: str) -> Layer:
     layer.activation = as_text(require(data, "activation", field), f"{field}.activation", choices)
     layer.bias = as_bool(data.get("bias", True), f"{field}.bias")
     layer.slope = as_float(data.get("slope", 0.01), f"{field}.slope", 0.0, 1.0)
+    per_neuron = data.get("prelu_per_neuron", False)
+    layer.prelu_per_neuron = as_bool(per_neuron, f"{field}.prelu_per_neuron")
     return layer
 
 
@@ -308,28 +299,6 @@ def _read_dataset(item: Any, folder: Path | None) -> Dataset:
     return dataset
 
 
-def _read_settings(data: dict[str, Any]) -> Settings:
-    s = Settings()
-    s.loss = as_text(require(data, "loss", "training"), "training.loss", tuple(LOSSES))
-    s.learning_rate = as_float(
-        require(data, "learning_rate", "training"), "training.learning_rate", 0.0, 1e3, True
-    )
-    s.optimizer = as_text(data.get("optimizer", "sgd"), "training.optimizer", OPTIMIZERS)
-    s.momentum = as_float(data.get("momentum", 0.9), "training.momentum", 0.0, 1.0)
-    s.batch_mode = as_text(data.get("batch_mode", "full"), "training.batch_mode", BATCH_MODES)
-    s.batch_size = as_int(data.get("batch_size", 32), "training.batch_size", 1, 1_000_000)
-    s.epochs = as_int(require(data, "epochs", "training"), "training.epochs", 1, 100_000_000)
-    target = data.get("target_loss")
-    if target is not None:
-        s.target_loss = as_float(target, "training.target_loss", 0.0)
-    s.seed = as_int(data.get("seed", 0), "training.seed", 0, MAX_SEED)
-    s.initializer = as_text(
-        data.get("initializer", "xavier_uniform"), "training.initializer", tuple(INITIALIZERS)
-    )
-    s.init_scale = as_float(data.get("init_scale", 0.5), "training.init_scale", 0.0, 100.0)
-    return s
-
-
 def _check_sizes(project: Project) -> None:
     dataset = project.dataset
     for name, count, what in (
@@ -345,49 +314,6 @@ def _check_sizes(project: Project) -> None:
             )
 
 
-def _read_parameters(item: Any, field: str, spec: Any) -> Parameters:
-    data = as_object(item, field)
-    parameters: Parameters = {}
-    for name in spec.order:
-        layer_field = f"{field}.{name}"
-        layer = as_object(require(data, name, field), layer_field)
-        units = spec.layer(name).units
-        W = as_matrix(
-            require(layer, "W", layer_field), f"{layer_field}.W", (spec.fan_in(name), units)
-        )
-        raw_b = layer.get("b")
-        if spec.layer(name).bias:
-            b = as_matrix(raw_b, f"{layer_field}.b", (units,))
-        elif raw_b is not None:
-            raise FieldError(f"{layer_field}.b", "the layer has no bias; use null")
-        else:
-            b = None
-        parameters[name] = LayerParameters(W, b)
-    extra = set(data) - set(spec.order)
-    if extra:
-        raise FieldError(field, f"has weights for unknown layers: {', '.join(sorted(extra))}")
-    return parameters
-
-
-def _read_history(item: Any) -> History:
-    if item is None:
-        return History()
-    data = as_object(item, "history")
-    loss = as_list(data.get("loss", []), "history.loss")
-    acc = as_list(data.get("accuracy", []), "history.accuracy")
-    history = History()
-    for index, value in enumerate(loss):
-        history.loss.append(as_float(value, f"history.loss[{index}]"))
-    for index, value in enumerate(acc):
-        if value is None:
-            history.accuracy.append(math.nan)
-        else:
-            history.accuracy.append(as_float(value, f"history.accuracy[{index}]", 0.0, 1.0))
-    if len(history.accuracy) != len(history.loss):
-        raise FieldError("history.accuracy", "must have one entry per entry of history.loss")
-    return history
-
-
 def _layer_to_dict(layer: Layer) -> dict[str, Any]:
     data: dict[str, Any] = {"name": layer.name, "role": layer.role, "units": layer.units}
     if layer.role != "input":
@@ -395,17 +321,11 @@ def _layer_to_dict(layer: Layer) -> dict[str, Any]:
         data["bias"] = layer.bias
         if layer.activation == "leaky_relu":
             data["slope"] = layer.slope
+        if layer.activation == "prelu":
+            data["prelu_per_neuron"] = layer.prelu_per_neuron
     # An int position would be written as 10 but read back as 10.0, changing the next save.
     data["position"] = [round(float(layer.position[0]), 2), round(float(layer.position[1]), 2)]
     return data
-
-
-def _parameters_to_dict(parameters: Parameters) -> dict[str, Any]:
-    # tolist() writes each float64 with repr, which reads back bit for bit.
-    return {
-        name: {"W": layer.W.tolist(), "b": None if layer.b is None else layer.b.tolist()}
-        for name, layer in parameters.items()
-    }
 
 
 def _nan_to_none(value: Any) -> Any:

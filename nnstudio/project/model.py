@@ -4,6 +4,8 @@ The input layer's size always follows the dataset's input count, and the output
 layer's size follows its target count. The hidden layers and every connection
 are what the user drew. Whenever the shape of the network changes, the weights are drawn
 again from the seed, so the same project always starts from the same weights.
+A change of activation keeps W and b. A layer that becomes prelu, or changes
+between one alpha and one alpha per unit, starts its alpha again at 0.25.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass, field
 from nnstudio.engine.errors import GraphError
 from nnstudio.engine.graph import LayerSpec, NetworkSpec
 from nnstudio.engine.initializers import initialize
-from nnstudio.engine.network import Network, Parameters, copy_parameters
-from nnstudio.engine.training import History, TrainingSettings
+from nnstudio.engine.network import Network, Parameters, copy_parameters, fit_alpha
+from nnstudio.engine.training import History, TrainingSettings, dtype_named
 from nnstudio.project.datasets import Dataset, builtin_dataset
 
 MAX_UNITS = 64
@@ -35,14 +37,22 @@ class Layer:
     bias: bool = True
     slope: float = 0.01
     position: tuple[float, float] = (0.0, 0.0)
+    # prelu only: learn one alpha per unit rather than one for the layer
+    prelu_per_neuron: bool = False
 
 
 @dataclass
 class Settings(TrainingSettings):
-    """Training settings plus how the first weights are drawn."""
+    """Training settings plus how the first weights and biases are drawn.
+
+    ``init_scale`` is the s of the uniform, normal and constant initializers.
+    ``bias_init`` is "zeros" or "constant", which sets every bias to ``bias_value``.
+    """
 
     initializer: str = "xavier_uniform"
     init_scale: float = 0.5
+    bias_init: str = "zeros"
+    bias_value: float = 0.0
 
 
 @dataclass
@@ -91,7 +101,13 @@ class Project:
             sources = tuple(source for source, target in self.connections if target == layer.name)
             specs.append(
                 LayerSpec(
-                    layer.name, layer.units, layer.activation, sources, layer.bias, layer.slope
+                    layer.name,
+                    layer.units,
+                    layer.activation,
+                    sources,
+                    layer.bias,
+                    layer.slope,
+                    layer.prelu_per_neuron,
                 )
             )
         spec = NetworkSpec(self.input_layer().units, tuple(specs), input_name=INPUT)
@@ -125,18 +141,26 @@ class Project:
     # weights
 
     def network(self) -> Network:
-        """Return an engine network with the current weights (drawing them if needed)."""
+        """Return an engine network with the current weights (drawing them if needed).
+
+        The network computes in the dtype of the settings.
+        """
         spec = self.network_spec()
         if not self._parameters_fit(spec):
             self.reinitialize()
-        assert self.parameters is not None
-        return Network(spec, copy_parameters(self.parameters))
+        assert self.parameters is not None and self.initial_parameters is not None
+        self.parameters = fit_alpha(spec, self.parameters)
+        self.initial_parameters = fit_alpha(spec, self.initial_parameters)
+        dtype = dtype_named(self.settings.dtype)
+        return Network(spec, copy_parameters(self.parameters), dtype)
 
     def reinitialize(self) -> None:
         """Draw new first weights from the seed and forget the training history."""
         spec = self.network_spec()
         s = self.settings
-        self.initial_parameters = initialize(spec, s.initializer, s.seed, s.init_scale)
+        self.initial_parameters = initialize(
+            spec, s.initializer, s.seed, s.init_scale, s.bias_init, s.bias_value
+        )
         self.parameters = copy_parameters(self.initial_parameters)
         self.history = History()
 
