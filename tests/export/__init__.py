@@ -16,7 +16,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from nnstudio.export.common import UNSUPPORTED_ACTIVATIONS
 from nnstudio.project.datasets import Dataset
 from nnstudio.project.fileformat import load_project
 from nnstudio.project.model import INPUT, OUTPUT, Layer, Project
@@ -113,8 +112,6 @@ def _cases() -> dict[str, Callable[[], Project]]:
     for path in EXAMPLE_FILES:
         cases[f"example-{path.stem}"] = lambda path=path: load_project(path)
     for name in HIDDEN_ACTIVATIONS:
-        if name in UNSUPPORTED_ACTIVATIONS:
-            continue  # tests/export/test_unsupported.py checks the message instead
         cases[f"hidden-{name}"] = lambda name=name: chain_project(name, "identity")
     for name in OUTPUT_ACTIVATIONS:
         outputs = 3 if name == "softmax" else 2
