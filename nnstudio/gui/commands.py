@@ -160,7 +160,7 @@ def set_layer(document: ProjectDocument, name: str, **changes: Any) -> ProjectCo
 
 
 # Settings that decide the first weights: changing them redraws the weights.
-RESHAPING_SETTINGS = {"seed", "initializer", "init_scale"}
+RESHAPING_SETTINGS = {"seed", "initializer", "init_scale", "bias_init", "bias_value", "dtype"}
 
 
 def set_setting(document: ProjectDocument, key: str, value: Any) -> ProjectCommand:

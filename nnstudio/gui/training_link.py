@@ -147,7 +147,9 @@ class TrainingLink(QObject):
 
     def _begin_run(self) -> None:
         history = self.document.project.history
-        self.run_history = History(list(history.loss), list(history.accuracy))
+        self.run_history = History(
+            list(history.loss), list(history.accuracy), list(history.validation_loss)
+        )
 
     # worker results
 
@@ -155,6 +157,7 @@ class TrainingLink(QObject):
     def _on_snapshot(self, snapshot: TrainingSnapshot) -> None:
         self.run_history.loss.extend(float(v) for v in snapshot.loss)
         self.run_history.accuracy.extend(float(v) for v in snapshot.accuracy)
+        self.run_history.validation_loss.extend(float(v) for v in snapshot.validation_loss)
         self._from_worker = True
         try:
             self.document.set_training_state(snapshot.parameters, self.run_history)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +46,8 @@ class TrainingSnapshot:
     reason: str
     # The traceback of an unexpected error, for the message's details; "" otherwise.
     details: str = ""
+    # Validation loss of the same epochs as ``loss``, NaN without a validation set.
+    validation_loss: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 class TrainingRun:
@@ -61,7 +63,9 @@ class TrainingRun:
         # Continue the project's history, so epoch numbers and the divergence message
         # count from the project's first epoch.
         history = project.history
-        self.trainer.history = History(list(history.loss), list(history.accuracy))
+        self.trainer.history = History(
+            list(history.loss), list(history.accuracy), list(history.validation_loss)
+        )
         self.trainer.epoch = len(history.loss)
 
         self.run_id = run_id
@@ -96,7 +100,7 @@ class TrainingRun:
         if self.epoch >= self.target_epochs:
             return "completed"
         if self.trainer.reached_target():
-            return "target loss reached"
+            return self.trainer.stop_reason or "target reached"
         return ""
 
     def set_columns(self, columns: tuple[int, int]) -> None:
@@ -115,6 +119,7 @@ class TrainingRun:
         history = self.trainer.history
         loss = np.array(history.loss[self._sent :], dtype=np.float64)
         accuracy = np.array(history.accuracy[self._sent :], dtype=np.float64)
+        validation = np.array(history.validation_loss[self._sent :], dtype=np.float64)
         self._sent = len(history.loss)
         self._changed = False
 
@@ -124,6 +129,7 @@ class TrainingRun:
             target_epochs=self.target_epochs,
             loss=loss,
             accuracy=accuracy,
+            validation_loss=validation,
             parameters=copy_parameters(network.parameters),
             grid=grid,  # a new array on every call
             extent=extent,
