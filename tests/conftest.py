@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 # Qt reads this when the QApplication is created, so it must be set first.
@@ -22,3 +23,22 @@ def reference_dir() -> Path:
     if override:
         return Path(override)
     return REPO.parent / "shared" / "reference"
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: object, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: object) -> None:
+    # NOTE: with PySide6 6.11 the interpreter can crash with a segmentation fault
+    # while it tears down Qt objects after the last test (seen only at exit, after
+    # every test had passed). Ending the process here, once pytest has printed its
+    # report, keeps the run's real exit status.
+    if "PySide6.QtCore" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status)
