@@ -32,6 +32,7 @@ from nnstudio.gui.inspector import LayerInspector
 from nnstudio.gui.plots.boundary_panel import BoundaryPanel
 from nnstudio.gui.plots.loss_plot import LossPlot
 from nnstudio.gui.status import TrainingStatus
+from nnstudio.gui.stepthrough.install import install_stepthrough
 from nnstudio.gui.training_link import TrainingLink
 from nnstudio.gui.training_panel import TrainingPanel
 from nnstudio.project.boundary import boundary_extent
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.cleanChanged.connect(self._update_title)
         self.document.parameters_changed.connect(self._update_title)
         self.document.project_replaced.connect(self._on_project_replaced)
+
+        # step-through mode: its docks, actions and menu entries
+        self.step_through = install_stepthrough(self)
 
         self.resize(1280, 820)
         self._restore_layout()

@@ -7,6 +7,8 @@ box's left edge, at the height of each neuron, and sit below the layer boxes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
@@ -19,7 +21,7 @@ from nnstudio.gui.canvas.colors import (
     pen_for_weight,
     weight_pen,
 )
-from nnstudio.gui.canvas.items import LayerItem
+from nnstudio.gui.canvas.items import MARK, LayerItem
 from nnstudio.gui.canvas.weights import Array, WeightLookup
 
 # Scene units around the lines, for the wide cosmetic pens at ordinary zoom levels.
@@ -28,6 +30,7 @@ BOUNDS_MARGIN = 12.0
 # on Qt 6.11: 4096 antialiased lines took about 50 ms to draw, without antialiasing 5 to
 # 10 ms, and training repaints up to 30 times a second.
 ANTIALIAS_LIMIT = 1024
+MARKED_EDGE_WIDTH = 4.0  # device pixels, for the edge whose chain rule step-through shows
 
 
 class ConnectionItem(QGraphicsItem):
@@ -43,6 +46,9 @@ class ConnectionItem(QGraphicsItem):
         self._lines: list[QLineF] | None = None  # built on the next paint
         self._bounds = QRectF()
         self._hull = QPainterPath()
+        self.marked_edge: tuple[int, int] | None = None  # (source neuron, target neuron)
+        # Called after the lines moved, so labels placed along them can follow.
+        self._geometry_listeners: list[Callable[[], None]] = []
 
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-1.0)
@@ -83,6 +89,15 @@ class ConnectionItem(QGraphicsItem):
             f"{self.source} → {self.target}: "
             f"{self.source_item.units * self.target_item.units} weights"
         )
+        for listener in list(self._geometry_listeners):
+            listener()
+
+    def add_geometry_listener(self, listener: Callable[[], None]) -> None:
+        self._geometry_listeners.append(listener)
+
+    def remove_geometry_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._geometry_listeners:
+            self._geometry_listeners.remove(listener)
 
     # what tests and the main window ask
 
@@ -91,6 +106,32 @@ class ConnectionItem(QGraphicsItem):
         start = (self._starts[0] + self._starts[-1]) / 2
         end = (self._ends[0] + self._ends[-1]) / 2
         return (start + end) / 2
+
+    def edge_point(self, i: int, j: int, fraction: float) -> QPointF:
+        """Return the point ``fraction`` of the way along the line from neuron ``i`` to ``j``."""
+        start, end = self._starts[i], self._ends[j]
+        return start + (end - start) * fraction
+
+    def edge_at(self, scene_pos: QPointF, tolerance: float) -> tuple[int, int] | None:
+        """Return (i, j) of the line nearest ``scene_pos`` if it is within ``tolerance``."""
+        starts = np.array([(p.x(), p.y()) for p in self._starts])
+        ends = np.array([(p.x(), p.y()) for p in self._ends])
+        # Every line as start + t * direction, row-major like the weight block.
+        origin = np.repeat(starts, len(ends), axis=0)
+        direction = np.tile(ends, (len(starts), 1)) - origin
+        point = np.array([scene_pos.x(), scene_pos.y()])
+        length2 = np.maximum((direction**2).sum(axis=1), 1e-12)
+        t = np.clip(((point - origin) * direction).sum(axis=1) / length2, 0.0, 1.0)
+        distance = np.hypot(*(origin + t[:, None] * direction - point).T)
+        nearest = int(np.argmin(distance))
+        if distance[nearest] > tolerance:
+            return None
+        return divmod(nearest, len(ends))
+
+    def set_marked_edge(self, edge: tuple[int, int] | None) -> None:
+        if edge != self.marked_edge:
+            self.marked_edge = edge
+            self.update()
 
     def edge_pen(self, i: int, j: int) -> QPen:
         """Return the pen of the line from source neuron ``i`` to target neuron ``j``."""
@@ -137,8 +178,11 @@ class ConnectionItem(QGraphicsItem):
         if block is None:
             painter.setPen(neutral_pen())
             painter.drawLines(lines)
-            return
+        else:
+            self._paint_weights(painter, lines, block)
+        self._paint_marked_edge(painter, lines)
 
+    def _paint_weights(self, painter: QPainter, lines: list[QLineF], block: Array) -> None:
         # One pen per magnitude step and sign, the faintest lines first.
         keys = magnitude_levels(block, self.weights.scale).ravel() * 2 + (block < 0).ravel()
         order = np.argsort(keys, kind="stable")
@@ -149,3 +193,15 @@ class ConnectionItem(QGraphicsItem):
             key = int(sorted_keys[first])
             painter.setPen(weight_pen(key // 2, bool(key % 2)))
             painter.drawLines([lines[k] for k in order[first:last]])
+
+    def _paint_marked_edge(self, painter: QPainter, lines: list[QLineF]) -> None:
+        if self.marked_edge is None:
+            return
+        i, j = self.marked_edge
+        if i >= len(self._starts) or j >= len(self._ends):
+            return
+        pen = QPen(MARK, MARKED_EDGE_WIDTH)
+        pen.setCosmetic(True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(pen)
+        painter.drawLine(lines[i * len(self._ends) + j])

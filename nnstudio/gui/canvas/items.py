@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -52,6 +52,13 @@ MAX_BIAS_RADIUS = 6.5
 HANDLE_RADIUS = 6.5
 CAPTION_GAP = 5.0
 CAPTION_POINT_SIZE = 10
+
+# Step-through mode: the halo of the layer a step works on, and the ring around the
+# edge or bias marker whose chain rule is shown. Amber and magenta stay apart from
+# the blue and vermillion of the weights.
+STEP_HALO = QColor("#e6ab02")
+MARK = QColor("#e7298a")
+MARK_WIDTH = 2.5
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ class LayerItem(QGraphicsItem):
         self.edges: set[ConnectionItem] = set()
         self.name = layer.name
         self.link_target = False  # drawn highlighted while a connection is dragged onto it
+        self.step_highlight = False  # drawn with an amber halo in step-through mode
+        self.marked_bias: int | None = None  # index of the bias marker drawn with a ring
         self._font = QFont()
         self._font.setPointSize(CAPTION_POINT_SIZE)
         self._take(layer)
@@ -194,6 +203,38 @@ class LayerItem(QGraphicsItem):
         """Return where lines reach neuron ``index``: the box's left edge, in scene coordinates."""
         return self.mapToScene(QPointF(-BOX_HALF_WIDTH, self.column.y(index)))
 
+    def label_anchor(self, index: int) -> QPointF:
+        """Return the left end of neuron ``index``'s value label, right of the output handle."""
+        return QPointF(BOX_HALF_WIDTH + HANDLE_RADIUS + 3.0, self.column.y(index))
+
+    def bias_label_anchor(self, index: int) -> QPointF:
+        """Return the right end of bias ``index``'s value label, left of the box."""
+        return QPointF(-BOX_HALF_WIDTH - 3.0, self.column.y(index))
+
+    # step-through marks
+
+    def set_step_highlight(self, highlighted: bool) -> None:
+        if highlighted != self.step_highlight:
+            self.step_highlight = highlighted
+            self.update()
+
+    def set_marked_bias(self, index: int | None) -> None:
+        if index != self.marked_bias:
+            self.marked_bias = index
+            self.update()
+
+    def bias_at(self, scene_pos: QPointF, tolerance: float) -> int | None:
+        """Return the index of the bias marker within ``tolerance`` of ``scene_pos``, if any."""
+        if self.role == "input" or not self.has_bias:
+            return None
+        local = self.mapFromScene(scene_pos)
+        reach = self.column.bias_radius + tolerance
+        for index in range(self.units):
+            offset = local - QPointF(BIAS_X, self.column.y(index))
+            if offset.x() ** 2 + offset.y() ** 2 <= reach**2:
+                return index
+        return None
+
     # biases
 
     def bias_marker(self, index: int) -> BiasMarker | None:
@@ -249,6 +290,9 @@ class LayerItem(QGraphicsItem):
 
         # halo, then the box
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.step_highlight:
+            painter.setPen(QPen(STEP_HALO, 7.0))
+            painter.drawRoundedRect(box, CORNER_RADIUS, CORNER_RADIUS)
         if self.link_target:
             painter.setPen(QPen(LINK_TARGET, 6.0))
             painter.drawRoundedRect(box, CORNER_RADIUS, CORNER_RADIUS)
@@ -275,6 +319,12 @@ class LayerItem(QGraphicsItem):
             painter.setPen(marker.pen)
             painter.setBrush(marker.brush)
             painter.drawEllipse(marker.center, marker.radius, marker.radius)
+        if self.marked_bias is not None and self.marked_bias < self.units:
+            ring = self.column.bias_radius + 2.0
+            center = QPointF(BIAS_X, self.column.y(self.marked_bias))
+            painter.setPen(QPen(MARK, MARK_WIDTH))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(center, ring, ring)
 
         # caption
         painter.setPen(Qt.PenStyle.NoPen)

@@ -54,10 +54,13 @@ class NetworkCanvas(QGraphicsView):
         layer_selected(str): the name of the one selected layer, "" for none or several.
         message(str): a one-line explanation for the status bar, e.g. why a connection
             was not made.
+        scale_changed: the zoom changed, so items drawn at a fixed screen size need a
+            new layout.
     """
 
     layer_selected = Signal(str)
     message = Signal(str)
+    scale_changed = Signal()
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +145,7 @@ class NetworkCanvas(QGraphicsView):
             scale = min(max(scale, MIN_SCALE), FIT_MAX_SCALE)
             self.setTransform(QTransform.fromScale(scale, scale))
             self.centerOn(bounds.center())
+        self.scale_changed.emit()
 
     def selected_layer(self) -> str | None:
         """Return the name of the selected layer; None when no layer or several are selected."""
@@ -225,6 +229,7 @@ class NetworkCanvas(QGraphicsView):
         shift = (before - self.mapToScene(anchor)) * wanted
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(shift.x()))
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(shift.y()))
+        self.scale_changed.emit()
 
     # Qt events
 
