@@ -210,10 +210,17 @@ def test_apply_update_and_undo(worked: tuple[MainWindow, StepThroughPanel], qtbo
     assert cell(panel.table, "ŷ", column=3) == "1.162"
 
 
+def check_gradients(qtbot: object, panel: StepThroughPanel) -> str:
+    """Click Check gradients and return the result text once the worker has finished."""
+    check = panel.gradient_check
+    qtbot.mouseClick(check.button, LEFT)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: check.button.isEnabled(), timeout=30_000)  # type: ignore[attr-defined]
+    return check.result.text()
+
+
 def test_gradient_check_passes(worked: tuple[MainWindow, StepThroughPanel], qtbot: object) -> None:
     _window, panel = worked
-    qtbot.mouseClick(panel.gradient_check.button, LEFT)  # type: ignore[attr-defined]
-    lines = panel.gradient_check.result.text().splitlines()
+    lines = check_gradients(qtbot, panel).splitlines()
     assert lines[0].startswith("layer 1 (hidden 1): largest relative error")
     assert lines[0].endswith("pass")
     assert lines[1].endswith("pass")
@@ -225,10 +232,42 @@ def test_gradient_check_rejects_step_network(make_window: WindowFactory, qtbot: 
     project.layer("hidden 1").activation = "step"
     window = make_window(project)
     panel = window.step_through
-    qtbot.mouseClick(panel.gradient_check.button, LEFT)  # type: ignore[attr-defined]
-    text = panel.gradient_check.result.text()
+    text = check_gradients(qtbot, panel)
     assert text.startswith("Gradient check not possible: cannot backpropagate")
     assert "step activation" in text
+
+
+def test_gradient_check_runs_off_gui_thread(
+    worked: tuple[MainWindow, StepThroughPanel], qtbot: object
+) -> None:
+    window, panel = worked
+    check = panel.gradient_check
+    go_to(qtbot, panel, "Update")
+    qtbot.mouseClick(check.button, LEFT)  # type: ignore[attr-defined]
+
+    # The click returns before the result: the button waits for the worker.
+    assert not check.button.isEnabled()
+    assert check.button.text() == "Checking…"
+
+    # An edit before the result reaches the window makes the result stale.
+    qtbot.mouseClick(panel.apply_button, LEFT)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: check.button.isEnabled(), timeout=30_000)  # type: ignore[attr-defined]
+    assert check.result.text() == "The weights changed while the check ran; check again."
+    assert window.document.undo_stack.count() == 1
+
+
+def test_dock_close_button_ends_mode(
+    worked: tuple[MainWindow, StepThroughPanel], qtbot: object
+) -> None:
+    window, panel = worked
+    go_to(qtbot, panel, "Loss")
+    assert window.docks["Training"].isHidden()
+
+    window.docks["Step through"].close()  # what the dock's X button does
+
+    assert not panel.active
+    assert not panel.mode_action.isChecked()
+    assert not window.docks["Training"].isHidden()
 
 
 def test_overlay_labels_follow_steps(

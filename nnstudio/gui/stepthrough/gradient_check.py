@@ -61,9 +61,8 @@ def run_gradient_check(project: Project) -> GradientReport:
     The drawing must be a network. An engine error, such as a step unit that
     cannot backpropagate, comes back as the report's ``error``.
     """
-    # NOTE: the check costs two forward passes over the whole dataset per
-    # parameter and runs on the calling thread, so a large imported dataset
-    # freezes the window while it runs.
+    # The check costs two forward passes over the whole dataset per parameter,
+    # so the window calls this on a worker thread (gradient_job.py).
     current = project.network()
     network = Network(current.spec, current.parameters, dtype=np.float64)
     X = project.dataset.network_inputs()

@@ -42,6 +42,8 @@ def install_stepthrough(window: MainWindow) -> StepThroughPanel:
     panel.mode_action.toggled.connect(focus.set_active)
     # Leave the mode before the window saves its layout, so the hidden docks are saved shown.
     window.installEventFilter(CloseWatcher(panel))
+    # The dock's close button ends the mode too, so the hidden docks come back.
+    step_dock.installEventFilter(CloseWatcher(panel))
     window.addActions([panel.mode_action, panel.back_action, panel.next_action])
     training_menu = _menu(window, "Training")
     if training_menu is not None:
@@ -137,7 +139,10 @@ class DockFocus(QObject):
 
 
 class CloseWatcher(QObject):
-    """An event filter that ends step-through mode when the window is about to close."""
+    """An event filter that ends step-through mode when the watched window or dock closes.
+
+    It also waits for a running gradient check, whose thread must not outlive the window.
+    """
 
     def __init__(self, panel: StepThroughPanel) -> None:
         super().__init__(panel)
@@ -146,4 +151,5 @@ class CloseWatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
             self.panel.set_active(False)
+            self.panel.gradient_check.job.shutdown()
         return False

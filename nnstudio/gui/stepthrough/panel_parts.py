@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -17,13 +17,15 @@ from PySide6.QtWidgets import (
 from nnstudio.engine.network import Parameters, copy_parameters
 from nnstudio.gui.commands import EDITS_WEIGHTS, ProjectCommand
 from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.stepthrough.gradient_check import THRESHOLD, run_gradient_check
+from nnstudio.gui.stepthrough.gradient_check import THRESHOLD, GradientReport
+from nnstudio.gui.stepthrough.gradient_job import GradientJob
 from nnstudio.gui.stepthrough.notation import ParameterRef, format_number
 from nnstudio.gui.stepthrough.step import Step
 from nnstudio.project.model import Project
 
 PASS_COLOR = "#1b7837"
 FAIL_COLOR = "#b2182b"
+CHECK_TEXT = "Check gradients"
 
 
 def title_font(smaller: bool = False) -> QFont:
@@ -113,12 +115,16 @@ def _cell_item(cell: str | float) -> QTableWidgetItem:
 
 
 class GradientCheck(QObject):
-    """The Check gradients button and the label with its result, one line per layer."""
+    """The Check gradients button and the label with its result, one line per layer.
+
+    The check runs on a worker thread. An edit of the weights or the drawing
+    while it runs makes its result stale, and the label then requests a new check.
+    """
 
     def __init__(self, document: ProjectDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.button = QPushButton("Check gradients")
+        self.button = QPushButton(CHECK_TEXT)
         self.button.setToolTip(
             "Compare backpropagation with finite differences on the whole dataset "
             f"and the current weights; a relative error below {THRESHOLD:g} passes"
@@ -128,38 +134,53 @@ class GradientCheck(QObject):
         self.result.setObjectName("gradientCheckResult")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.job = GradientJob(self)
+        self.job.finished.connect(self._on_finished)
+        self._stale = False
         document.parameters_changed.connect(self.clear)
         document.structure_changed.connect(self.clear)
 
     def clear(self) -> None:
         """Forget the last result, which no longer matches the weights."""
         self.result.setText("")
+        self._stale = self.job.running
 
     def run(self) -> None:
         error = self.document.graph_error()
         if error is not None:
             self._show(f"The drawing is not a network: {error}.", passed=False)
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report = run_gradient_check(self.document.project)
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        if report.error is not None:
+
+        self._stale = False
+        self.button.setEnabled(False)
+        self.button.setText("Checking…")
+        self.result.setText("")
+        self.job.start(self.document.project)
+
+    def _on_finished(self, report: GradientReport) -> None:
+        self.button.setEnabled(True)
+        self.button.setText(CHECK_TEXT)
+        if self._stale:
+            self._show("The weights changed while the check ran; check again.", passed=False)
+        elif report.error is not None:
             self._show(f"Gradient check not possible: {report.error}.", passed=False)
-            return
-        lines = [
-            f"{result.title}: largest relative error {format_number(result.max_relative_error)}"
-            f" — {'pass' if result.passed else 'FAIL'}"
-            for result in report.layers
-        ]
-        verdict = "pass" if report.passed else "FAIL"
-        lines.append(
-            f"All layers, {report.samples} samples: {format_number(report.max_relative_error)}"
-            f" — {verdict} (threshold {THRESHOLD:g})"
-        )
-        self._show("\n".join(lines), report.passed)
+        else:
+            self._show(_report_text(report), report.passed)
 
     def _show(self, text: str, passed: bool) -> None:
         self.result.setText(text)
         self.result.setStyleSheet(f"color: {PASS_COLOR if passed else FAIL_COLOR};")
+
+
+def _report_text(report: GradientReport) -> str:
+    lines = [
+        f"{result.title}: largest relative error {format_number(result.max_relative_error)}"
+        f" — {'pass' if result.passed else 'FAIL'}"
+        for result in report.layers
+    ]
+    verdict = "pass" if report.passed else "FAIL"
+    lines.append(
+        f"All layers, {report.samples} samples: {format_number(report.max_relative_error)}"
+        f" — {verdict} (threshold {THRESHOLD:g})"
+    )
+    return "\n".join(lines)
