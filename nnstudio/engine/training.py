@@ -10,17 +10,26 @@ A run stops when the caller's epoch count is reached, or after the first epoch
 that meets a stopping criterion: the target loss, the target accuracy, or
 ``patience`` epochs without a lower validation loss. The last one restores the
 weights of the epoch with the lowest validation loss.
+
+A step takes one of two paths, which compute the same numbers up to rounding.
+The fast path (fast_step.py) trains with preallocated buffers and one flat
+weight vector, and covers the usual networks, losses and optimizers. The
+general path, Network.gradients followed by the optimizer's update, trains
+everything else. ``Trainer.step_path`` names the path in use and
+``Trainer.fallback_reason`` why the fast path does not apply.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nnstudio.engine.errors import EngineError, TrainingDiverged
+from nnstudio.engine.fast_step import FastStep, fast_path_problem
+from nnstudio.engine.history import History as History  # re-exported for callers
 from nnstudio.engine.losses import Loss, make_loss
 from nnstudio.engine.network import Network, Parameters, copy_parameters
 from nnstudio.engine.optimizers import ADAM_BETAS, ADAM_EPS, make_optimizer
@@ -31,6 +40,7 @@ Array = NDArray[np.floating]
 Rows = NDArray[np.intp]
 
 BATCH_MODES = ("full", "minibatch", "stochastic")
+FAST_PATH, GENERAL_PATH = "fast", "general"
 DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
 
 TARGET_LOSS_REACHED = "target loss reached"
@@ -68,37 +78,6 @@ class TrainingSettings:
     patience: int = 0
 
 
-@dataclass
-class History:
-    """The loss, accuracy and validation loss after each finished epoch.
-
-    The three lists have the same length. An accuracy is NaN for a regression,
-    and a validation loss is NaN for an epoch trained without a validation set.
-    A History built with a shorter ``validation_loss`` (or none) gets NaN for
-    the missing epochs.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    validation_loss: list[float] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.fill_validation_loss()
-
-    def fill_validation_loss(self) -> None:
-        """Pad ``validation_loss`` with NaN up to the length of ``loss``."""
-        missing = len(self.loss) - len(self.validation_loss)
-        if missing > 0:
-            self.validation_loss = [*self.validation_loss, *[math.nan] * missing]
-
-    def append(self, loss: float, accuracy: float | None, validation_loss: float) -> None:
-        """Add one epoch. An accuracy of None (a regression) is stored as NaN."""
-        self.fill_validation_loss()
-        self.loss.append(loss)
-        self.accuracy.append(math.nan if accuracy is None else accuracy)
-        self.validation_loss.append(validation_loss)
-
-
 def accuracy(output: Array, y: Array) -> float | None:
     """Return the fraction of samples classified right, or None when y is not class labels.
 
@@ -121,9 +100,25 @@ class Trainer:
     attributes ``X`` and ``y`` keep only the training rows, and ``X_validation``
     and ``y_validation`` the validation rows. When ``settings.dtype`` differs from
     the network's dtype, ``network`` is a converted copy of the given network.
+
+    ``fast_path=False`` trains on the general path even where the fast one
+    applies; the attribute ``fast_path_enabled`` may change between steps, and
+    the optimizer's state moves with the run. On the fast path, once the first
+    step has run, each layer's W and b in ``network.parameters`` are views into
+    the trainer's flat weight vector. A caller may edit them in place between steps, or assign new
+    arrays or a new dict; the next step copies those values in and puts the
+    views back. Arrays a caller assigned are read, never updated.
     """
 
-    def __init__(self, network: Network, X: Array, y: Array, settings: TrainingSettings):
+    def __init__(
+        self,
+        network: Network,
+        X: Array,
+        y: Array,
+        settings: TrainingSettings,
+        *,
+        fast_path: bool = True,
+    ):
         if len(X) == 0:
             raise EngineError("the dataset has no samples; add at least one row")
         self.settings = settings
@@ -164,6 +159,13 @@ class Trainer:
         self._batches: list[Rows] = []
         self._last_finite: Parameters = copy_parameters(self.network.parameters)
         self._check_loss_fits()
+
+        # The path of the next step: FAST_PATH or GENERAL_PATH. The fast path's
+        # buffers are built at the first step or evaluation that uses them.
+        self.fast_path_enabled = fast_path
+        self._fast: FastStep | None = None
+        self._general_for: tuple[object, ...] = ()
+        self.step_path, self.fallback_reason = self._choose_path()
 
     @property
     def batch_size(self) -> int:
@@ -214,12 +216,19 @@ class Trainer:
             self._batches = self._plan_epoch()
         rows = self._batches.pop(0)
 
-        # A diverging run overflows on its way to inf; _finish_epoch reports it.
-        with np.errstate(over="ignore", invalid="ignore"):
-            grads = self.network.gradients(self.X[rows], self.y[rows], self.loss_function)
-            if self.regularization.active:
-                self.regularization.add_gradient(self.network.parameters, grads.parameters)
-            self.optimizer.update(self.network.parameters, grads.parameters)
+        fast = self._fast_step()
+        if fast is not None:
+            # A batch of every sample is the training set in order: no gathering.
+            whole = len(rows) == len(self.X)
+            penalty = self.regularization
+            fast.train(None if whole else rows, penalty.l1, penalty.l2)
+        else:
+            # A diverging run overflows on its way to inf; _finish_epoch reports it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                grads = self.network.gradients(self.X[rows], self.y[rows], self.loss_function)
+                if self.regularization.active:
+                    self.regularization.add_gradient(self.network.parameters, grads.parameters)
+                self.optimizer.update(self.network.parameters, grads.parameters)
 
         if self._batches:
             return False
@@ -261,6 +270,12 @@ class Trainer:
         return data_loss + self.regularization.penalty(self.network.parameters)
 
     def _evaluate(self, X: Array, y: Array) -> tuple[float, float | None]:
+        # The fast path evaluates with the general path's arithmetic, bit for bit
+        # (fast_eval.py), so the history and every reported loss equal Network.loss.
+        known = X is self.X or X is self.X_validation
+        fast = self._fast_step() if known and self._fast is not None else None
+        if fast is not None:
+            return fast.evaluate(X, y)
         with np.errstate(over="ignore", invalid="ignore"):
             run = self.network.forward(X)
             loss = self.network.loss_of(run, y, self.loss_function)
@@ -281,7 +296,7 @@ class Trainer:
             self.network.parameters = copy_parameters(self._last_finite)
             self.epoch -= 1
             raise TrainingDiverged(self.epoch + 1, self.settings.learning_rate)
-        self._last_finite = copy_parameters(self.network.parameters)
+        self._last_finite = self._kept_parameters()
         validation_loss = self.evaluate_validation()
         self.history.append(loss, acc, validation_loss)
         self.stop_reason = self._stop_reason(loss, acc, validation_loss)
@@ -304,6 +319,48 @@ class Trainer:
             self.network.parameters = copy_parameters(early.best_parameters)
             self._last_finite = copy_parameters(early.best_parameters)
         return early.reason()
+
+    def _kept_parameters(self) -> Parameters:
+        # The fast path copies its flat vector into a second one and returns views
+        # of it, which stay valid until the next epoch keeps its weights.
+        if self._fast is not None and self.step_path == FAST_PATH:
+            return self._fast.kept_parameters()
+        return copy_parameters(self.network.parameters)
+
+    def _choose_path(self) -> tuple[str, str]:
+        """Return the path the next step takes and, for the general path, why."""
+        if not self.fast_path_enabled:
+            return GENERAL_PATH, "the fast path is turned off (fast_path=False)"
+        problem = fast_path_problem(self.network, self.loss_function, self.optimizer)
+        return (GENERAL_PATH, problem) if problem else (FAST_PATH, "")
+
+    def _fast_step(self) -> FastStep | None:
+        """Return the FastStep for the next step, or None for the general path.
+
+        It is built on first use, and again when a caller has replaced the
+        network, loss, optimizer or data. The optimizer's state moves with the
+        run between the two paths.
+        """
+        fast = self._fast
+        objects = (self.network, self.loss_function, self.optimizer, self.X, self.y)
+        if fast is not None and self.fast_path_enabled and fast.serves(*objects):
+            return fast
+        same = len(self._general_for) == len(objects) and all(
+            old is new for old, new in zip(self._general_for, objects, strict=True)
+        )
+        if fast is None and same and self.fast_path_enabled:
+            return None
+        if fast is not None:
+            fast.export_state()
+            self._fast = None
+        self.step_path, self.fallback_reason = self._choose_path()
+        if self.step_path == FAST_PATH:
+            self._fast = FastStep(*objects)
+            self._general_for = ()
+        else:
+            # Remember what the fast path cannot train, so the check runs once.
+            self._general_for = objects if self.fast_path_enabled else ()
+        return self._fast
 
     def _check_loss_fits(self) -> None:
         # Raises with a clear message when the loss needs another output activation.
