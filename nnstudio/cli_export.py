@@ -11,14 +11,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from nnstudio.cli_commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandError
+from nnstudio.cli_commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandError, read_project
 from nnstudio.export import (
     ExportError,
     export_numpy_script,
     export_onnx,
     export_pytorch_script,
 )
-from nnstudio.project.fileformat import load_project
 
 # Each --format choice with its exporter and the name of what it writes, for the report line.
 Exporter = Callable[..., None]
@@ -53,7 +52,7 @@ def run_export(args: argparse.Namespace) -> int:
     """Export the project in ``args.project`` as ``args.format`` to ``args.out``."""
     out = Path(args.out)
     _check_output_path(out)
-    project = load_project(args.project)
+    project = read_project(args.project)
     export, description = FORMATS[args.format]
     try:
         export(project, out, source=Path(args.project).name)

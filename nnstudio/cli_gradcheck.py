@@ -14,13 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.cli_commands import EXIT_FAILED, EXIT_OK, CommandError
+from nnstudio.cli_commands import EXIT_FAILED, EXIT_OK, CommandError, read_project
 from nnstudio.cli_train_options import number
 from nnstudio.engine.gradcheck import LayerCheck, check_gradients
 from nnstudio.engine.losses import make_loss
 from nnstudio.engine.network import Network
 from nnstudio.engine.regularization import Regularization
-from nnstudio.project.fileformat import load_project
 
 DEFAULT_TOLERANCE = 1e-6
 # Near the cube root of float64's eps, where the rounding error of central
@@ -54,7 +53,7 @@ def add_gradcheck_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_gradcheck(args: argparse.Namespace) -> int:
     """Check the gradients of the project in ``args.project``; return the exit status."""
-    project = load_project(args.project)
+    project = read_project(args.project)
     # Central differences in float32 reach a relative error of about eps^(2/3)
     # at best, an estimated 1e-5 to 1e-4, so the check runs in float64.
     trained = project.network()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from nnstudio.gui import dialogs
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.project.fields import ProjectError
-from nnstudio.project.fileformat import load_project, save_project
+from nnstudio.project.fileformat import CsvDeclined, load_project, save_project
 from nnstudio.project.model import default_project
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class FileActions(QObject):
         self.new_action.setToolTip("Start a new project (Ctrl+N)")
         self.open_action.setToolTip("Open a project file (Ctrl+O)")
         self.save_action.setToolTip("Save the project (Ctrl+S)")
+        self.save_as_action.setToolTip("Save the project under a new name")
         self.recent_menu = QMenu("Open &Recent", window)
         self.examples_menu = QMenu("Open &Example", window)
         self._fill_examples()
@@ -74,7 +75,11 @@ class FileActions(QObject):
         if not confirmed and not self.confirm_discard():
             return False
         try:
-            project = load_project(path)
+            project = load_project(path, confirm_csv=lambda csv: self._confirm_csv(path, csv))
+        except CsvDeclined as declined:
+            log.info("did not open %s: the user declined to read %s", path, declined.path)
+            self.status.emit(f"Did not open {path.name}")
+            return False
         except ProjectError as error:
             log.warning("could not open %s: %s", path, error)
             dialogs.show_error(self.window, "Cannot open project", str(error))
@@ -124,6 +129,10 @@ class FileActions(QObject):
 
     # helpers
 
+    def _confirm_csv(self, project: Path, csv: Path) -> bool:
+        # A project file from elsewhere could name any file on this computer as its data.
+        return dialogs.ask_read_outside_csv(self.window, project.absolute(), csv)
+
     def _write(self, path: Path) -> bool:
         try:
             save_project(self.document.project, path)
@@ -156,6 +165,7 @@ class FileActions(QObject):
         paths = _recent_list(QSettings())
         for index, name in enumerate(paths, start=1):
             action = self.recent_menu.addAction(f"&{index} {name}")
+            action.setToolTip(f"Open {name}")
             action.triggered.connect(lambda _checked=False, p=name: self.open_path(Path(p)))
         self.recent_menu.setEnabled(bool(paths))
 
@@ -167,6 +177,7 @@ class FileActions(QObject):
         )
         for name in names:
             action = self.examples_menu.addAction(name.removesuffix(".nnproj"))
+            action.setToolTip(f"Open the example project {name} (a copy; the example stays)")
             action.triggered.connect(lambda _checked=False, n=name: self.open_example(n))
 
 

@@ -17,13 +17,7 @@ from typing import Any
 
 from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnstudio.engine.errors import GraphError
-from nnstudio.project.csv_format import (
-    column_fields_to_dict,
-    csv_dataset_to_dict,
-    read_column_fields,
-    read_csv_dataset,
-)
-from nnstudio.project.datasets import BUILTIN_TARGETS, Dataset, builtin_dataset
+from nnstudio.project.dataset_format import ConfirmCsv, CsvDeclined, dataset_to_dict, read_dataset
 from nnstudio.project.fields import (
     FieldError,
     ProjectError,
@@ -31,11 +25,11 @@ from nnstudio.project.fields import (
     as_float,
     as_int,
     as_list,
-    as_matrix,
     as_object,
     as_text,
     require,
 )
+from nnstudio.project.migrations import LATEST_VERSION, migrate
 from nnstudio.project.model import INPUT, MAX_UNITS, OUTPUT, Layer, Project
 from nnstudio.project.results_format import (
     history_to_dict,
@@ -44,15 +38,28 @@ from nnstudio.project.results_format import (
     read_parameters,
 )
 from nnstudio.project.settings_format import read_settings, settings_to_dict
+from nnstudio.project.unit_activations_format import (
+    read_unit_activations,
+    unit_activations_to_dict,
+)
 
 FORMAT_NAME = "nnstudio-project"
-FORMAT_VERSION = 1
+# The version this nnstudio writes; migrations.py upgrades every older one to it.
+FORMAT_VERSION = LATEST_VERSION
+# Larger version numbers are not a format version at all, rather than a newer one.
+MAX_VERSION = 10**6
 SUFFIX = ".nnproj"
 MAX_FILE_BYTES = 50_000_000
+BYTE_ORDER_MARK = "\ufeff"
 
 
-def load_project(path: str | os.PathLike[str]) -> Project:
-    """Read and validate the project file at ``path``; raises ProjectError naming the problem."""
+def load_project(path: str | os.PathLike[str], confirm_csv: ConfirmCsv | None = None) -> Project:
+    """Read and validate the project file at ``path``; raises ProjectError naming the problem.
+
+    When the dataset is a CSV file outside the project file's folder (or its
+    subfolders), ``confirm_csv`` gets the file's absolute path before it is read,
+    and a return value of False raises CsvDeclined. Without ``confirm_csv`` the file is read.
+    """
     path = Path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -69,13 +76,24 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     except OSError as error:
         raise ProjectError(f"{path}: could not be read ({error.strerror or error})") from None
     try:
-        return project_from_text(text, path.absolute().parent)
+        return project_from_text(text, path.absolute().parent, confirm_csv)
+    except CsvDeclined:
+        raise
     except ProjectError as error:
         raise ProjectError(f"{path}: {error}") from None
 
 
-def project_from_text(text: str, folder: Path | None = None) -> Project:
+def project_from_text(
+    text: str, folder: Path | None = None, confirm_csv: ConfirmCsv | None = None
+) -> Project:
     """Parse and validate a project document; ``folder`` is where relative CSV paths start."""
+    if text.startswith(BYTE_ORDER_MARK):
+        # JSON text must not begin with a byte order mark (RFC 8259, section 8.1).
+        raise ProjectError(
+            "the file starts with a UTF-8 byte order mark (BOM), which JSON does not allow; "
+            "save it again as UTF-8 without BOM (an editor's encoding menu offers this), "
+            "or delete the first 3 bytes"
+        )
     try:
         data = json.loads(text, parse_constant=_read_constant)
     except json.JSONDecodeError as error:
@@ -89,19 +107,22 @@ def project_from_text(text: str, folder: Path | None = None) -> Project:
         raise ProjectError(
             "not a valid project: a number in the file has too many digits"
         ) from None
-    return project_from_dict(data, folder)
+    return project_from_dict(data, folder, confirm_csv)
 
 
-def project_from_dict(data: Any, folder: Path | None = None) -> Project:
-    """Validate a parsed JSON document and build the project it describes.
+def project_from_dict(
+    data: Any, folder: Path | None = None, confirm_csv: ConfirmCsv | None = None
+) -> Project:
+    """Validate a parsed JSON document of any supported version and build its project.
 
     A relative CSV path in the dataset starts at ``folder``, the project file's
-    folder, or at the current folder when ``folder`` is None.
+    folder, or at the current folder when ``folder`` is None. ``confirm_csv`` is
+    as for load_project.
     """
     data = as_object(data, "(top level)")
-    _check_format(data)
+    data = migrate(data, _check_format(data))
     layers, connections = _read_network(as_object(require(data, "network", ""), "network"))
-    dataset = _read_dataset(require(data, "dataset", ""), folder)
+    dataset = read_dataset(require(data, "dataset", ""), folder, confirm_csv)
     settings = read_settings(as_object(require(data, "training", ""), "training"))
     description = as_text(data.get("description", ""), "description")
     project = Project(layers, connections, dataset, settings, description)
@@ -142,18 +163,6 @@ def project_to_dict(project: Project, folder: Path | None = None) -> dict[str, A
     ``folder`` is the folder of the file being written: a CSV path is written
     relative to it, or absolute when it is None.
     """
-    dataset: dict[str, Any]
-    if project.dataset.builtin is not None:
-        dataset = {"builtin": project.dataset.builtin}
-    elif project.dataset.source is not None:
-        dataset = csv_dataset_to_dict(project.dataset, folder)
-    else:
-        dataset = {
-            "name": project.dataset.name,
-            "inputs": project.dataset.X.tolist(),
-            "targets": project.dataset.y.tolist(),
-            **column_fields_to_dict(project.dataset),
-        }
     document: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -162,7 +171,7 @@ def project_to_dict(project: Project, folder: Path | None = None) -> dict[str, A
             "layers": [_layer_to_dict(layer) for layer in project.layers],
             "connections": [list(pair) for pair in project.connections],
         },
-        "dataset": dataset,
+        "dataset": dataset_to_dict(project.dataset, folder),
         "training": settings_to_dict(project.settings),
         "parameters": None,
         "history": history_to_dict(project.history),
@@ -213,19 +222,41 @@ def _read_constant(name: str) -> float:
     return float(name)
 
 
-def _check_format(data: dict[str, Any]) -> None:
+def _check_format(data: dict[str, Any]) -> int:
+    """Check the format name and return the format version, which this nnstudio can read."""
     name = require(data, "format", "")
     if name != FORMAT_NAME:
         raise FieldError("format", f"expected {FORMAT_NAME!r}, got {name!r}; this is not a project")
-    version = as_int(require(data, "version", ""), "version", 0, 10**6)
+    value = require(data, "version", "")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        as_int(value, "version", 1, MAX_VERSION)  # raises, naming the type
+    whole = math.isfinite(value) and value == int(value)
+    if not whole or not 1 <= value <= MAX_VERSION:
+        raise FieldError(
+            "version",
+            f"{_shown_number(value)} is out of range; a format version is a whole number "
+            f"from 1 to {MAX_VERSION}",
+        )
+    version = int(value)
     if version > FORMAT_VERSION:
         raise FieldError(
             "version",
-            f"the file has format version {version}, but this nnstudio reads versions up to "
-            f"{FORMAT_VERSION}; open it with a newer nnstudio",
+            f"the file was written by format version {version}; this nnstudio reads versions "
+            f"up to {FORMAT_VERSION}. Update nnstudio.",
         )
-    if version < 1:
-        raise FieldError("version", f"{version} is not a format version; the first is 1")
+    return version
+
+
+def _shown_number(value: float) -> str:
+    """Return ``value`` as a message shows it: in full, or in scientific notation when long."""
+    text = str(value)
+    if len(text) <= 20:
+        return text
+    if isinstance(value, int):
+        digits = text.lstrip("-")
+        sign = "-" if value < 0 else ""
+        return f"{sign}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
+    return f"{value:.6g}"
 
 
 def _read_network(network: dict[str, Any]) -> tuple[list[Layer], list[tuple[str, str]]]:
@@ -277,26 +308,8 @@ def _read_layer(item: Any, field: str) -> Layer:
     layer.slope = as_float(data.get("slope", 0.01), f"{field}.slope", 0.0, 1.0)
     per_neuron = data.get("prelu_per_neuron", False)
     layer.prelu_per_neuron = as_bool(per_neuron, f"{field}.prelu_per_neuron")
+    read_unit_activations(data, layer, field, choices)
     return layer
-
-
-def _read_dataset(item: Any, folder: Path | None) -> Dataset:
-    data = as_object(item, "dataset")
-    if "builtin" in data:
-        name = as_text(data["builtin"], "dataset.builtin", tuple(BUILTIN_TARGETS))
-        return builtin_dataset(name)
-    if "csv" in data:
-        return read_csv_dataset(data, folder)
-    X = as_matrix(require(data, "inputs", "dataset"), "dataset.inputs")
-    y = as_matrix(require(data, "targets", "dataset"), "dataset.targets")
-    if X.ndim != 2 or y.ndim != 2 or len(X) == 0:
-        raise FieldError("dataset", "inputs and targets must be non-empty lists of rows")
-    if len(X) != len(y):
-        raise FieldError("dataset.targets", f"has {len(y)} rows but inputs has {len(X)}")
-    name = as_text(data.get("name", "custom"), "dataset.name")
-    dataset = Dataset(X, y, None, name)
-    read_column_fields(data, dataset)
-    return dataset
 
 
 def _check_sizes(project: Project) -> None:
@@ -323,6 +336,7 @@ def _layer_to_dict(layer: Layer) -> dict[str, Any]:
             data["slope"] = layer.slope
         if layer.activation == "prelu":
             data["prelu_per_neuron"] = layer.prelu_per_neuron
+        unit_activations_to_dict(layer, data)
     # An int position would be written as 10 but read back as 10.0, changing the next save.
     data["position"] = [round(float(layer.position[0]), 2), round(float(layer.position[1]), 2)]
     return data

@@ -2,6 +2,8 @@
 
 docs/project-format.md documents both. A prelu layer's alpha and the history's
 validation loss are optional, so files written before they existed still load.
+The history's epoch numbers came with format version 2; migrations.py adds
+them to older files.
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ import numpy as np
 from nnstudio.engine.activations import INITIAL_ALPHA
 from nnstudio.engine.errors import GraphError
 from nnstudio.engine.graph import NetworkSpec
+from nnstudio.engine.history import History
 from nnstudio.engine.network import LayerParameters, Parameters, fit_alpha
-from nnstudio.engine.training import History
-from nnstudio.project.fields import FieldError, as_float, as_list, as_matrix, as_object, require
+from nnstudio.project.fields import (
+    FieldError,
+    as_float,
+    as_int,
+    as_list,
+    as_matrix,
+    as_object,
+    require,
+)
 from nnstudio.project.model import Project
+
+# The largest epoch number a file may give: 10**12 epochs would take years at
+# the engine's speed, and the number stays exact in a float64 and in JSON.
+MAX_EPOCH = 10**12
 
 
 def read_parameters(item: Any, field: str, spec: NetworkSpec) -> Parameters:
@@ -60,24 +74,57 @@ def _read_alpha(item: Any, field: str, spec: NetworkSpec, name: str) -> Any:
 
 
 def read_history(item: Any) -> History:
-    """Read the ``history`` object; null or absent gives an empty history."""
+    """Read the ``history`` object; null or absent gives an empty history.
+
+    ``epochs`` numbers the entries (format version 2 on). It is required when
+    ``loss`` has entries, because a long run keeps only some of its epochs.
+    """
     if item is None:
         return History()
     data = as_object(item, "history")
-    loss = as_list(data.get("loss", []), "history.loss")
-    acc = as_list(data.get("accuracy", []), "history.accuracy")
-    history = History()
-    for index, value in enumerate(loss):
-        history.loss.append(as_float(value, f"history.loss[{index}]"))
-    for index, value in enumerate(acc):
-        if value is None:
-            history.accuracy.append(math.nan)
-        else:
-            history.accuracy.append(as_float(value, f"history.accuracy[{index}]", 0.0, 1.0))
-    if len(history.accuracy) != len(history.loss):
+    loss = [
+        as_float(value, f"history.loss[{index}]")
+        for index, value in enumerate(as_list(data.get("loss", []), "history.loss"))
+    ]
+    accuracy = _read_accuracy(data, len(loss))
+    validation = _read_validation_loss(data, len(loss))
+    epochs = _read_epochs(data, len(loss))
+    # More entries than the capacity (a file written by hand) are compacted on reading.
+    return History(loss, accuracy, validation, epochs)
+
+
+def _read_accuracy(data: dict[str, Any], count: int) -> list[float]:
+    items = as_list(data.get("accuracy", []), "history.accuracy")
+    if len(items) != count:
         raise FieldError("history.accuracy", "must have one entry per entry of history.loss")
-    history.validation_loss = _read_validation_loss(data, len(history.loss))
-    return history
+    values = []
+    for index, value in enumerate(items):
+        field = f"history.accuracy[{index}]"
+        values.append(math.nan if value is None else as_float(value, field, 0.0, 1.0))
+    return values
+
+
+def _read_epochs(data: dict[str, Any], count: int) -> list[int]:
+    if count == 0:
+        as_list(data.get("epochs", []), "history.epochs")
+        return []
+    items = as_list(require(data, "epochs", "history"), "history.epochs")
+    if len(items) != count:
+        raise FieldError(
+            "history.epochs",
+            f"has {len(items)} entries but history.loss has {count}; give each entry's epoch",
+        )
+    epochs: list[int] = []
+    for index, value in enumerate(items):
+        field = f"history.epochs[{index}]"
+        low = epochs[-1] + 1 if epochs else 1
+        epoch = as_int(value, field, 1, MAX_EPOCH)
+        if epoch < low:
+            raise FieldError(
+                field, f"{epoch} does not follow {low - 1}; epochs must increase strictly from 1"
+            )
+        epochs.append(epoch)
+    return epochs
 
 
 def _read_validation_loss(data: dict[str, Any], epochs: int) -> list[float]:
@@ -99,15 +146,16 @@ def _read_validation_loss(data: dict[str, Any], epochs: int) -> list[float]:
 
 
 def history_to_dict(history: History) -> dict[str, Any]:
-    """Return the ``history`` object for ``history``."""
+    """Return the ``history`` object for ``history``: its kept entries and their epochs."""
     # Without any validation set the list would be one null per epoch, and [] means the same.
-    validation = History(history.loss, history.accuracy, history.validation_loss).validation_loss
+    validation = history.validation_loss.tolist()
     if all(math.isnan(value) for value in validation):
         validation = []
     return {
-        "loss": list(history.loss),
-        "accuracy": list(history.accuracy),
-        "validation_loss": list(validation),
+        "epochs": history.epochs.tolist(),
+        "loss": history.loss.tolist(),
+        "accuracy": history.accuracy.tolist(),
+        "validation_loss": validation,
     }
 
 

@@ -111,7 +111,7 @@ def test_zero_penalty_changes_nothing() -> None:
     zero = xor_trainer(l1=0.0, l2=0.0)
     plain.train(50)
     zero.train(50)
-    assert plain.history.loss == zero.history.loss
+    np.testing.assert_array_equal(plain.history.loss, zero.history.loss)
     assert plain.evaluate_parts()[1] == 0.0
 
 

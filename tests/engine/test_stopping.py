@@ -64,7 +64,7 @@ def test_target_loss_exact_epoch() -> None:
     assert stopped.epoch == expected
     assert stopped.stop_reason == "target loss reached"
     assert stopped.reached_target()
-    assert stopped.history.loss == free.history.loss[:expected]
+    np.testing.assert_array_equal(stopped.history.loss, free.history.loss[:expected])
 
 
 def test_target_accuracy_exact_epoch() -> None:
@@ -194,8 +194,7 @@ def test_history_pads_validation_loss() -> None:
 def test_continued_history_stays_aligned() -> None:
     # The app and the command line continue a history that came without validation losses.
     trainer = noisy_trainer()
-    trainer.history = History([0.9, 0.8], [math.nan, math.nan])
-    trainer.history.validation_loss = []
+    trainer.history = History([0.9, 0.8], [math.nan, math.nan], validation_loss=[])
     trainer.run_epoch()
     assert len(trainer.history.validation_loss) == 3
     assert math.isnan(trainer.history.validation_loss[0])
@@ -249,8 +248,8 @@ def test_early_stopping_keeps_history() -> None:
     stopped.train(MAX_EPOCHS)
     free = noisy_trainer()
     free.train(stopped.epoch)
-    assert stopped.history.loss == free.history.loss
-    assert stopped.history.validation_loss == free.history.validation_loss
+    np.testing.assert_array_equal(stopped.history.loss, free.history.loss)
+    np.testing.assert_array_equal(stopped.history.validation_loss, free.history.validation_loss)
 
 
 def test_target_before_patience() -> None:

@@ -86,7 +86,7 @@ class ProjectState:
         assert project.description == self.description
         assert np.array_equal(project.dataset.X, self.X)
         assert np.array_equal(project.dataset.y, self.y)
-        assert project.history.loss == self.loss
+        assert project.history.loss.tolist() == self.loss
         if self.parameters is None:
             assert project.parameters is None
             return

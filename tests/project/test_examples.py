@@ -56,7 +56,7 @@ def test_xor_description_epochs() -> None:
     # loss below 0.01 after about 380.
     trainer = train(load_project(EXAMPLES / "xor.nnproj"))
 
-    first_full = trainer.history.accuracy.index(1.0) + 1
+    first_full = trainer.history.accuracy.tolist().index(1.0) + 1
     first_below = next(i for i, loss in enumerate(trainer.history.loss) if loss < 0.01) + 1
     assert 70 <= first_full <= 90
     assert 340 <= first_below <= 420
@@ -70,7 +70,7 @@ def test_gate_reaches_full_accuracy(name: str) -> None:
 
     assert trainer.history.accuracy[-1] == 1.0
     # The description promises 100% accuracy within about 20 epochs.
-    assert trainer.history.accuracy.index(1.0) + 1 <= 25
+    assert trainer.history.accuracy.tolist().index(1.0) + 1 <= 25
     predictions = trainer.network.predict(project.dataset.network_inputs()) >= 0.5
     assert np.array_equal(predictions, project.dataset.y == 1.0)
 

@@ -1,7 +1,8 @@
 """Mutated project files: the loader returns a usable project or one ProjectError naming the field.
 
 Every test starts from a valid document (each example project, the default
-project, and the iris example saved with its weights) and changes it the way a
+project, the default network on generated moons, and the iris example saved
+with its weights) and changes it the way a
 hand edit, a bad merge or a damaged disk might. Whatever the change, load_project
 either returns a project that can be used or raises ProjectError. Its message
 starts with the file's path and then names a field, or describes a problem of the
@@ -35,6 +36,7 @@ from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnstudio.engine.errors import GraphError
 from nnstudio.project.fields import ProjectError
 from nnstudio.project.fileformat import load_project, project_to_dict
+from nnstudio.project.generators import generate
 from nnstudio.project.model import Project, default_project
 from tests.conftest import EXAMPLES
 
@@ -64,11 +66,13 @@ WHOLE_FILE_PROBLEMS = (
     "not UTF-8",
     "nested too deeply",
     "too many digits",
+    "byte order mark",
 )
 FIELD_PATTERN = re.compile(r"field '([^']*)': ")
 
 WITH_WEIGHTS = "iris.nnproj with weights"
 DEFAULT = "default project"
+GENERATED = "generated moons"
 
 
 # Seed documents
@@ -86,9 +90,18 @@ def seed_documents() -> dict[str, Document]:
         for path in sorted(EXAMPLES.glob("*.nnproj"))
     }
     documents[DEFAULT] = project_to_dict(default_project())
+    documents[GENERATED] = project_to_dict(generated_project())
     # Most example files leave out the weights. This copy has a CSV dataset and weights.
     documents[WITH_WEIGHTS] = project_to_dict(load_project(EXAMPLES / "iris.nnproj"), EXAMPLES)
     return documents
+
+
+def generated_project() -> Project:
+    """Return the default network on generated moons, which the file saves as a request."""
+    project = default_project()
+    project.dataset = generate("moons", 60, 0.1, 1)
+    project.reinitialize()
+    return project
 
 
 def seed_names(with_parameters: bool = False) -> list[str]:
@@ -280,6 +293,7 @@ REQUIRED_FIELDS = [
         r"network\.(layers|connections)",
         r"network\.layers\[\d+\]\.(name|role|units|activation)",
         r"dataset\.(inputs|targets|target)",
+        r"dataset\.(samples|noise)",
         r"training\.(loss|learning_rate|epochs)",
         r"parameters\.initial",
         r"parameters\.(initial|current)\.[^.]+",
@@ -292,13 +306,14 @@ OPTIONAL_FIELDS = [
         r"description",
         r"parameters",
         r"history",
-        r"history\.(loss|accuracy)",
+        r"history\.(loss|accuracy|epochs)",
         r"network\.layers\[\d+\]\.(position|slope)",
         r"training\.(optimizer|momentum|batch_mode|batch_size|seed|initializer|init_scale)",
         r"training\.target_loss",
         r"parameters\.current",
         r"dataset\.(name|separator|decimal|header|drop_invalid_rows|standardize)",
         r"dataset\.(input_names|class_names)",
+        r"dataset\.seed",
     )
 ]
 
@@ -543,14 +558,16 @@ def format_version(draw: st.DrawFn) -> MutatedFile:
     key = draw(st.sampled_from(["format", "version"]))
     value = draw(FORMATS if key == "format" else VERSIONS)
     document[key] = value
-    valid = document["format"] == "nnstudio-project" and is_version_1(document["version"])
+    valid = document["format"] == "nnstudio-project" and is_readable_version(document["version"])
     expected = "load" if valid else "reject"
     return MutatedFile(name, f"{key} {short(value)}", encode(document), key, expected)
 
 
-def is_version_1(value: Any) -> bool:
+def is_readable_version(value: Any) -> bool:
     # A whole number may be written as 1.0, but true is no number in a project file.
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == 1
+    # A document of version 2 read as version 1 still loads: the migration only
+    # renumbers its (empty or complete) history.
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value in (1, 2)
 
 
 # 0xC0, 0xC1 and 0xF5 to 0xFF never occur in UTF-8. The sequences are a lone
@@ -923,9 +940,13 @@ def test_format_or_version(workspace: Path, mutation: MutatedFile) -> None:
     if isinstance(outcome, Rejection):
         assert outcome.field == mutation.field, outcome.message
     version = json.loads(mutation.data)["version"]
-    if mutation.field == "version" and isinstance(version, int) and 1 < version <= 10**6:
+    if mutation.field == "version" and isinstance(version, int) and 2 < version <= 10**6:
         assert isinstance(outcome, Rejection)
-        assert "newer nnstudio" in outcome.message
+        assert f"written by format version {version};" in outcome.message
+        assert "Update nnstudio." in outcome.message
+    if mutation.field == "version" and isinstance(version, (int, float)) and version > 10**6:
+        assert isinstance(outcome, Rejection)
+        assert "is out of range" in outcome.message
 
 
 @FUZZ

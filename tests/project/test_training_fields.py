@@ -17,7 +17,7 @@ import pytest
 
 from nnstudio.engine.initializers import initialize
 from nnstudio.engine.network import copy_parameters
-from nnstudio.engine.training import Trainer
+from nnstudio.engine.training import History, Trainer
 from nnstudio.project.fields import ProjectError
 from nnstudio.project.fileformat import load_project, project_to_dict, save_project
 from nnstudio.project.model import OUTPUT, Project, Settings, default_project
@@ -120,6 +120,8 @@ def test_old_file_gets_defaults() -> None:
 
 def test_old_history_gets_nan_validation(tmp_path: Path) -> None:
     document = project_to_dict(default_project("xor"))
+    # Files of that time had format version 1, without history.epochs.
+    document["version"] = 1
     document["history"] = {"loss": [0.3, 0.2], "accuracy": [0.5, 0.75]}
     path = tmp_path / "old.nnproj"
     path.write_text(json.dumps(document), encoding="utf-8")
@@ -188,9 +190,7 @@ def test_missing_alpha_loads_initial(tmp_path: Path) -> None:
 
 def test_validation_loss_round_trip(tmp_path: Path) -> None:
     project = default_project("xor")
-    project.history.loss = [0.5, 0.4, 0.3]
-    project.history.accuracy = [0.5, 0.5, 0.75]
-    project.history.validation_loss = [0.6, math.nan, 0.45]
+    project.history = History([0.5, 0.4, 0.3], [0.5, 0.5, 0.75], [0.6, math.nan, 0.45])
 
     loaded = round_trip(project, tmp_path)
 
@@ -207,7 +207,7 @@ def test_validation_loss_trained_round_trip(tmp_path: Path) -> None:
 
     loaded = round_trip(project, tmp_path)
 
-    assert loaded.history.validation_loss == project.history.validation_loss
+    np.testing.assert_array_equal(loaded.history.validation_loss, project.history.validation_loss)
 
 
 def test_no_validation_written_empty() -> None:
