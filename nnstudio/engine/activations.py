@@ -4,12 +4,13 @@ Shapes: z and a are (samples, units). ``backward`` takes dLoss/da and returns
 dLoss/dz for the same batch. Element-wise activations only define
 ``derivative(z, a)``, the value of da/dz at each element; the base class turns
 it into ``backward``. PReLU is the one activation with a learned parameter,
-alpha, which the network passes in from the layer's parameters.
+alpha, which the network passes in from the layer's parameters. PerNeuron
+applies a different activation to each unit (column) of a layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -24,9 +25,9 @@ class Activation:
     """One activation function: its forward map and its backward map."""
 
     name: ClassVar[str] = ""
-    # False for step: its derivative is zero almost everywhere, so gradient
-    # descent cannot learn through it.
-    differentiable: ClassVar[bool] = True
+    # False for step, and for a PerNeuron mix with a step unit: the derivative
+    # of step is zero almost everywhere, so gradient descent cannot learn through it.
+    differentiable: bool = True
 
     def forward(self, z: Array) -> Array:
         raise NotImplementedError
@@ -233,3 +234,101 @@ HIDDEN_ACTIVATIONS = (
     "abs",
 )
 OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "softmax", "step")
+
+# Activations that couple a layer's units or carry a learned parameter of the
+# layer, so they cannot be given to some units of a layer and not to others.
+LAYER_ONLY_ACTIVATIONS = ("softmax", "prelu")
+
+
+class PerNeuron(Activation):
+    """One registered activation per unit: unit j's column of z goes through ``names[j]``.
+
+    Units that share an activation are computed together, so a layer whose units
+    all share one activation gets the same numbers, bit for bit, as that
+    activation alone. ``slope`` applies to the leaky_relu units. A step unit
+    makes the whole layer non-differentiable, as a step layer is.
+    """
+
+    name = "per-neuron activations"
+
+    def __init__(self, names: Sequence[str], slope: float = 0.01) -> None:
+        check_unit_activations(names)
+        if "prelu" in names:
+            # prelu needs the alpha from the layer's parameters, which PerNeuron is not given.
+            raise EngineError(layer_only_message("prelu"))
+        self.names = tuple(names)
+        self.slope = float(slope)
+        self.groups: list[tuple[Activation, list[int]]] = []
+        for name in dict.fromkeys(self.names):
+            columns = [j for j, unit_name in enumerate(self.names) if unit_name == name]
+            self.groups.append((make_activation(name, slope), columns))
+        self.differentiable = all(part.differentiable for part, _ in self.groups)
+
+    def forward(self, z: Array) -> Array:
+        a = np.empty_like(z)
+        for part, columns in self.groups:
+            a[:, columns] = part.forward(z[:, columns])
+        return a
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        slopes = np.empty_like(z)
+        for part, columns in self.groups:
+            slopes[:, columns] = part.derivative(z[:, columns], a[:, columns])
+        return slopes
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        grad_z = np.empty_like(grad_a)
+        for part, columns in self.groups:
+            grad_z[:, columns] = part.backward(z[:, columns], a[:, columns], grad_a[:, columns])
+        return grad_z
+
+    def describe(self) -> dict[str, float | str]:
+        described: dict[str, float | str] = {"activations": ", ".join(self.names)}
+        if "leaky_relu" in self.names:
+            described["slope"] = self.slope
+        return described
+
+
+def check_unit_activations(names: Sequence[str]) -> None:
+    """Raise EngineError unless ``names`` can be mixed in one layer, one name per unit.
+
+    Every name must be registered. softmax and prelu are allowed only when every
+    unit uses them, because softmax couples the units and prelu's learned
+    slope belongs to the layer.
+    """
+    if not names:
+        raise EngineError("a per-neuron activation list needs one name per unit; it is empty")
+    for index, name in enumerate(names):
+        if name not in ACTIVATIONS:
+            choices = ", ".join(sorted(ACTIVATIONS))
+            raise EngineError(
+                f"unknown activation {name!r} for unit {index + 1}; choose one of: {choices}"
+            )
+    mixed = len(set(names)) > 1
+    for name in LAYER_ONLY_ACTIVATIONS:
+        if mixed and name in names:
+            raise EngineError(layer_only_message(name))
+
+
+def layer_only_message(name: str) -> str:
+    """Return why ``name`` (softmax or prelu) cannot be chosen for single units of a layer."""
+    if name == "softmax":
+        reason = "softmax couples the units of a layer, since each output depends on every z"
+    else:
+        reason = "prelu learns its slope for the layer as a whole"
+    return (
+        f"{reason}, so it cannot be mixed with other activations in one layer; "
+        f"set {name} for the whole layer, or choose other activations for its neurons"
+    )
+
+
+def make_unit_activations(names: Sequence[str], slope: float = 0.01) -> Activation:
+    """Build the activation of a layer whose unit j uses ``names[j]``.
+
+    A list with one name throughout gives that activation itself, so prelu and
+    softmax layers keep their usual objects; a mixed list gives PerNeuron.
+    """
+    check_unit_activations(names)
+    if len(set(names)) == 1:
+        return make_activation(names[0], slope)
+    return PerNeuron(names, slope)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnstudio.engine.errors import GraphError
+from nnstudio.engine.activations import Activation, make_unit_activations
+from nnstudio.engine.errors import EngineError, GraphError
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class LayerSpec:
 
     ``slope`` applies to leaky_relu. ``prelu_per_neuron`` applies to prelu: True
     learns one alpha per unit, False one alpha for the whole layer.
+    ``activations``, when given, names one activation per unit and overrides
+    ``activation``. A list with one name throughout becomes that ``activation``
+    with ``activations`` empty, so a non-empty ``activations`` always mixes
+    several functions; it may not contain softmax or prelu.
     """
 
     name: str
@@ -28,10 +33,35 @@ class LayerSpec:
     bias: bool = True
     slope: float = 0.01
     prelu_per_neuron: bool = False
+    activations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.activations:
+            return
+        if len(self.activations) != self.units:
+            raise GraphError(
+                f"layer {self.name!r} has {self.units} units but {len(self.activations)} "
+                "per-neuron activations; give exactly one activation per unit"
+            )
+        try:
+            make_unit_activations(self.activations, self.slope)
+        except EngineError as error:
+            raise GraphError(f"layer {self.name!r}: {error}") from None
+        if len(set(self.activations)) == 1:
+            object.__setattr__(self, "activation", self.activations[0])
+            object.__setattr__(self, "activations", ())
+
+    def unit_activations(self) -> tuple[str, ...]:
+        """Return the activation name of each unit, in unit order."""
+        return self.activations or (self.activation,) * self.units
+
+    def make_activation(self) -> Activation:
+        """Build this layer's activation object: one function, or a PerNeuron mix."""
+        return make_unit_activations(self.unit_activations(), self.slope)
 
     def alpha_shape(self) -> tuple[int, ...] | None:
         """Return the shape of the learned prelu alpha, or None for other activations."""
-        if self.activation != "prelu":
+        if self.activation != "prelu" or self.activations:
             return None
         return (self.units,) if self.prelu_per_neuron else (1,)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from nnstudio.engine.activations import INITIAL_ALPHA, Activation, PReLU, make_activation
+from nnstudio.engine.activations import INITIAL_ALPHA, Activation, PReLU
 from nnstudio.engine.errors import EngineError, StepBackpropagationError
 from nnstudio.engine.graph import NetworkSpec
 from nnstudio.engine.losses import Loss
@@ -79,7 +79,7 @@ class Network:
         self.spec = spec
         self.dtype = dtype
         self.activations: dict[str, Activation] = {
-            layer.name: make_activation(layer.activation, layer.slope) for layer in spec.layers
+            layer.name: layer.make_activation() for layer in spec.layers
         }
         self.parameters = {
             name: _cast(_with_initial_alpha(spec, name, parameters[name]), dtype)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from nnstudio.engine.activations import Activation, make_activation
+from nnstudio.engine.activations import Activation
 from nnstudio.engine.errors import EngineError, StepBackpropagationError
 from nnstudio.engine.graph import NetworkSpec
 from nnstudio.engine.losses import Loss
@@ -88,7 +88,8 @@ class StackedNetwork:
         self.loss = loss
         self.activations: dict[str, Activation] = {}
         for layer in spec.layers:
-            activation = make_activation(layer.activation, layer.slope)
+            # A per-neuron mix is applied column by column, so it stacks like any other.
+            activation = layer.make_activation()
             if not activation.differentiable:
                 raise StepBackpropagationError(layer.name)
             if activation.name in LEARNED_ACTIVATIONS:

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnstudio import __version__
 from nnstudio.engine.errors import GraphError
-from nnstudio.engine.graph import NetworkSpec
+from nnstudio.engine.graph import LayerSpec, NetworkSpec
 from nnstudio.engine.network import Parameters, copy_parameters
 from nnstudio.project.model import Project
 
@@ -132,7 +132,9 @@ def describe_layers(network: ExportedNetwork) -> list[str]:
         layer = spec.layer(name)
         units = f"{layer.units} unit{'s' if layer.units != 1 else ''}"
         activation = layer.activation
-        if activation == "leaky_relu":
+        if layer.activations:
+            activation = f"per neuron ({', '.join(layer.activations)})"
+        if "leaky_relu" in layer.unit_activations():
             activation += f" (slope {layer.slope!r})"
         if activation == "prelu":
             activation += " (one alpha per unit)" if layer.prelu_per_neuron else " (one alpha)"
@@ -140,6 +142,25 @@ def describe_layers(network: ExportedNetwork) -> list[str]:
         sources = " + ".join(layer.inputs)
         lines.append(f"{name}: {units}, {activation}, {bias}, fed by {sources}")
     return lines
+
+
+def unit_groups(layer: LayerSpec) -> list[tuple[str, list[int]]]:
+    """Return each activation of a layer with the units (from 0) that use it, in first use order.
+
+    Exporters compute a per-neuron layer group by group: they take the group's
+    columns of z, apply its activation, and put the columns back in unit order.
+    """
+    names = layer.unit_activations()
+    return [
+        (name, [unit for unit, used in enumerate(names) if used == name])
+        for name in dict.fromkeys(names)
+    ]
+
+
+def grouped_order(groups: list[tuple[str, list[int]]]) -> list[int]:
+    """Return, for each unit, its column in the groups' columns placed side by side."""
+    units = [unit for _, columns in groups for unit in columns]
+    return [units.index(unit) for unit in range(len(units))]
 
 
 def write_output(path: Path | str, data: bytes) -> None:

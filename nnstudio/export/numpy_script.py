@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnstudio.engine.graph import LayerSpec
-from nnstudio.export.common import ExportedNetwork, ExportError, snapshot_project, write_output
+from nnstudio.export.common import (
+    ExportedNetwork,
+    ExportError,
+    snapshot_project,
+    unit_groups,
+    write_output,
+)
 from nnstudio.export.script_parts import CSV_MAIN, constants_source, header_comment
 from nnstudio.project.model import Project
 
@@ -70,7 +76,11 @@ def numpy_script_source(network: ExportedNetwork, file_name: str) -> str:
         "import argparse\nimport csv\nimport math\nimport sys\n\nimport numpy as np\n\n",
         constants_source(network, "np.array"),
     ]
-    used = {network.spec.layer(name).activation for name in network.spec.order}
+    used = {
+        activation
+        for name in network.spec.order
+        for activation in network.spec.layer(name).unit_activations()
+    }
     parts += ["\n" + _FUNCTIONS[name] for name in sorted(used) if name in _FUNCTIONS]
     parts += ["\n", _predict_source(network), CSV_MAIN]
     return "".join(parts)
@@ -99,7 +109,10 @@ def _predict_source(network: ExportedNetwork) -> str:
         product = f"{_layer_input(network, layer)} @ W_{identifier.upper()}"
         bias = f" + B_{identifier.upper()}" if layer.bias else ""
         lines.append(f"    z_{identifier} = {product}{bias}")
-        lines.append(f"    a_{identifier} = {_activation_call(layer, identifier)}")
+        if layer.activations:
+            lines += _per_neuron_lines(layer, identifier)
+        else:
+            lines.append(f"    a_{identifier} = {_activation_call(layer, identifier)}")
     lines += [
         f"    return a_{output}",
         "",
@@ -119,9 +132,25 @@ def _layer_input(network: ExportedNetwork, layer: LayerSpec) -> str:
     return f"np.concatenate([{', '.join(names)}], axis=1)"
 
 
-def _activation_call(layer: LayerSpec, identifier: str) -> str:
-    activation = layer.activation
-    z = f"z_{identifier}"
+def _per_neuron_lines(layer: LayerSpec, identifier: str) -> list[str]:
+    """Return the lines that apply each neuron's own activation to its column of z."""
+    lines = [
+        "    # Each neuron of this layer has its own activation; columns are neurons.",
+        f"    a_{identifier} = np.empty_like(z_{identifier})",
+    ]
+    for activation, columns in unit_groups(layer):
+        z = f"z_{identifier}[:, {columns!r}]"
+        call = _activation_call(layer, identifier, activation, z)
+        lines.append(f"    a_{identifier}[:, {columns!r}] = {call}")
+    return lines
+
+
+def _activation_call(
+    layer: LayerSpec, identifier: str, activation: str | None = None, z: str | None = None
+) -> str:
+    """Return the expression of ``activation`` (the layer's by default) applied to ``z``."""
+    activation = activation or layer.activation
+    z = z or f"z_{identifier}"
     calls = {
         "identity": z,
         "step": f"step({z})",

@@ -4,7 +4,10 @@ The graph has one input, "input" of shape (N, inputs), and one output, "output",
 the output layer's activations. A softmax output layer also exposes its
 pre-activations as a second output, "logits", so that users who need raw scores
 do not apply softmax twice. Standardization, when the dataset has it, is the
-first two nodes (Sub, Div), so the model takes raw inputs.
+first two nodes (Sub, Div), so the model takes raw inputs. A layer whose
+neurons have activations of their own gathers each group of columns of z,
+applies the group's operator, joins the groups and gathers the columns back
+into neuron order.
 
 The onnx package is imported only when a model is built, so nnstudio imports and
 runs without it.
@@ -19,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.export.common import ExportedNetwork, ExportError, snapshot_project, write_output
+from nnstudio.engine.graph import LayerSpec
+from nnstudio.export.common import (
+    ExportedNetwork,
+    ExportError,
+    grouped_order,
+    snapshot_project,
+    unit_groups,
+    write_output,
+)
 from nnstudio.project.model import Project
 
 if TYPE_CHECKING:
@@ -156,7 +167,7 @@ class _GraphBuilder:
         inputs = [helper.make_tensor_value_info("input", float_type, ["N", spec.input_units])]
         output_units = self.network.output_count
         outputs = [helper.make_tensor_value_info("output", float_type, ["N", output_units])]
-        if spec.layer(spec.output_name).activation == "softmax":
+        if _plain_activation(spec.layer(spec.output_name)) == "softmax":
             outputs.append(helper.make_tensor_value_info("logits", float_type, ["N", output_units]))
         return helper.make_graph(
             self.nodes, "nnstudio_network", inputs, outputs, initializer=self.initializers
@@ -166,7 +177,7 @@ class _GraphBuilder:
         """Return the tensor names of the layer's z and a."""
         spec = self.network.spec
         identifier = self.network.identifiers[name]
-        activation = spec.layer(name).activation
+        activation = _plain_activation(spec.layer(name))
         if name != spec.output_name:
             a_name = f"{identifier}_z" if activation == "identity" else f"{identifier}_a"
             return f"{identifier}_z", a_name
@@ -178,15 +189,41 @@ class _GraphBuilder:
 
     def _add_activation(self, name: str, z_name: str, a_name: str) -> str:
         layer = self.network.spec.layer(name)
-        activation = layer.activation
+        if layer.activations:
+            return self._add_per_neuron(name, z_name, a_name)
+        return self._apply(name, layer.activation, z_name, a_name)
+
+    def _add_per_neuron(self, name: str, z_name: str, a_name: str) -> str:
+        """Apply each neuron's activation to its column: gather, apply, concat, gather back."""
+        identifier = self.network.identifiers[name]
+        groups = unit_groups(self.network.spec.layer(name))
+        parts = []
+        for index, (activation, columns) in enumerate(groups):
+            prefix = f"{identifier}_group{index}"
+            self._indices(f"{prefix}_columns", columns)
+            part_z = self._node("Gather", [z_name, f"{prefix}_columns"], f"{prefix}_z", axis=1)
+            parts.append(self._apply(name, activation, part_z, f"{prefix}_a", prefix))
+        joined = self._node("Concat", parts, f"{identifier}_grouped", axis=1)
+        self._indices(f"{identifier}_order", grouped_order(groups))
+        return self._node("Gather", [joined, f"{identifier}_order"], a_name, axis=1)
+
+    def _apply(
+        self, name: str, activation: str, z_name: str, a_name: str, prefix: str | None = None
+    ) -> str:
+        """Add the nodes that compute ``activation`` of tensor ``z_name``; return the result's name.
+
+        The result is ``a_name``, except for identity, which returns ``z_name``.
+        ``prefix`` names the helper tensors; it defaults to the layer's identifier.
+        """
+        layer = self.network.spec.layer(name)
         if activation == "identity":
             return z_name
         if activation == "step":
             # Heaviside step with step(0) = 1: (z >= 0) cast to float.
             if not any(item.name == "zero" for item in self.initializers):
                 self._constant("zero", np.zeros(()), "zero")
-            identifier = self.network.identifiers[name]
-            at_least_zero = self._node("GreaterOrEqual", [z_name, "zero"], f"{identifier}_ge")
+            prefix = prefix or self.network.identifiers[name]
+            at_least_zero = self._node("GreaterOrEqual", [z_name, "zero"], f"{prefix}_ge")
             return self._node("Cast", [at_least_zero], a_name, to=self._float_type())
         if activation == "leaky_relu":
             return self._node("LeakyRelu", [z_name], a_name, alpha=float(layer.slope))
@@ -214,6 +251,11 @@ class _GraphBuilder:
         self.nodes.append(node)
         return output
 
+    def _indices(self, name: str, values: list[int]) -> None:
+        """Add an int64 initializer of column indices, as Gather takes them."""
+        array = np.asarray(values, dtype=np.int64)
+        self.initializers.append(self.numpy_helper.from_array(array, name))
+
     def _constant(self, name: str, values: Any, description: str) -> None:
         array = np.asarray(values, dtype=np.float64)
         # onnxruntime's float graphs reject double initializers, so every constant
@@ -229,6 +271,11 @@ class _GraphBuilder:
         from onnx import TensorProto
 
         return int(TensorProto.FLOAT)
+
+
+def _plain_activation(layer: LayerSpec) -> str | None:
+    """Return the activation that every unit of ``layer`` shares, or None for a mix."""
+    return None if layer.activations else layer.activation
 
 
 def _doc_string(network: ExportedNetwork) -> str:
@@ -254,7 +301,9 @@ def _metadata(network: ExportedNetwork) -> dict[str, str]:
             "bias": layer.bias,
             "inputs": list(layer.inputs),
         }
-        if layer.activation == "leaky_relu":
+        if layer.activations:
+            entry["activations"] = list(layer.activations)
+        if "leaky_relu" in layer.unit_activations():
             entry["slope"] = layer.slope
         layers.append(entry)
     properties = {

@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnstudio.engine.graph import LayerSpec
-from nnstudio.export.common import ExportedNetwork, ExportError, snapshot_project, write_output
+from nnstudio.export.common import (
+    ExportedNetwork,
+    ExportError,
+    grouped_order,
+    snapshot_project,
+    unit_groups,
+    write_output,
+)
 from nnstudio.export.script_parts import CSV_MAIN, constants_source, header_comment
 from nnstudio.project.model import Project
 
@@ -83,7 +90,10 @@ def _module_source(network: ExportedNetwork) -> str:
         layer = spec.layer(name)
         layer_input = _layer_input(network, layer)
         lines.append(f"        z_{identifier} = self.layer_{identifier}({layer_input})")
-        lines.append(f"        a_{identifier} = {_activation_call(layer, identifier)}")
+        if layer.activations:
+            lines += _per_neuron_lines(layer, identifier)
+        else:
+            lines.append(f"        a_{identifier} = {_activation_call(layer, identifier)}")
     lines.append(f"        return a_{network.identifiers[spec.output_name]}")
     return "\n".join(lines) + "\n"
 
@@ -150,9 +160,31 @@ def _layer_input(network: ExportedNetwork, layer: LayerSpec) -> str:
     return f"torch.cat([{', '.join(names)}], dim=1)"
 
 
-def _activation_call(layer: LayerSpec, identifier: str) -> str:
-    activation = layer.activation
-    z = f"z_{identifier}"
+def _per_neuron_lines(layer: LayerSpec, identifier: str) -> list[str]:
+    """Return the lines that apply each neuron's own activation to its column of z.
+
+    The groups of columns are joined with torch.cat and put back in neuron order
+    by indexing, which autograd follows, so the module can also be trained.
+    """
+    groups = unit_groups(layer)
+    lines = ["        # Each neuron of this layer has its own activation; columns are neurons."]
+    parts = []
+    for index, (activation, columns) in enumerate(groups):
+        z = f"z_{identifier}[:, {columns!r}]"
+        call = _activation_call(layer, identifier, activation, z)
+        lines.append(f"        part_{index} = {call}")
+        parts.append(f"part_{index}")
+    lines.append(f"        joined = torch.cat([{', '.join(parts)}], dim=1)")
+    lines.append(f"        a_{identifier} = joined[:, {grouped_order(groups)!r}]")
+    return lines
+
+
+def _activation_call(
+    layer: LayerSpec, identifier: str, activation: str | None = None, z: str | None = None
+) -> str:
+    """Return the expression of ``activation`` (the layer's by default) applied to ``z``."""
+    activation = activation or layer.activation
+    z = z or f"z_{identifier}"
     calls = {
         "identity": z,
         # Heaviside step with step(0) = 1, as in nnstudio.

@@ -1,4 +1,4 @@
-"""The layer inspector: size, activation and bias of the layer selected on the canvas."""
+"""The layer inspector: size, activations and bias of the layer selected on the canvas."""
 
 from __future__ import annotations
 
@@ -15,19 +15,15 @@ from PySide6.QtWidgets import (
 from nnstudio.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnstudio.gui import commands
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.neuron_activations import (
+    ACTIVATION_LABELS,
+    NeuronActivationTable,
+    apply_to_all_changes,
+    layer_activation_changes,
+    neuron_changes,
+    units_changes,
+)
 from nnstudio.project.model import MAX_UNITS
-
-ACTIVATION_LABELS = {
-    "identity": "identity (linear)",
-    "step": "step",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "prelu": "parametric ReLU (learned slope)",
-    "abs": "absolute value",
-    "softmax": "softmax",
-}
 
 
 class LayerInspector(QWidget):
@@ -48,7 +44,10 @@ class LayerInspector(QWidget):
         self.units.setKeyboardTracking(False)
         self.units.setToolTip("Number of neurons in this layer (1 to 64)")
         self.activation = QComboBox()
-        self.activation.setToolTip("Activation function applied to each neuron's weighted sum")
+        self.activation.setToolTip(
+            "Activation function applied to each neuron's weighted sum; "
+            "neurons given their own activation below keep it"
+        )
         self.slope = QDoubleSpinBox()
         self.slope.setRange(0.0, 1.0)
         self.slope.setDecimals(3)
@@ -58,6 +57,7 @@ class LayerInspector(QWidget):
         self.bias = QCheckBox("Neurons have a bias")
         self.bias.setToolTip("Add a learned bias b to each neuron: z = x·W + b")
         self.parameters_label = QLabel("")
+        self.neurons = NeuronActivationTable()
 
         form = QFormLayout(self)
         form.addRow(self.name_label)
@@ -67,11 +67,14 @@ class LayerInspector(QWidget):
         form.addRow("Leaky slope", self.slope)
         form.addRow("", self.bias)
         form.addRow("Parameters", self.parameters_label)
+        form.addRow("Per neuron", self.neurons)
 
         self.units.valueChanged.connect(self._on_units_edited)
         self.activation.currentIndexChanged.connect(self._on_activation_edited)
         self.slope.valueChanged.connect(self._on_slope_edited)
         self.bias.toggled.connect(self._on_bias_edited)
+        self.neurons.neuron_activation_chosen.connect(self._on_neuron_activation_edited)
+        self.neurons.apply_all_clicked.connect(self._on_apply_all_clicked)
         document.structure_changed.connect(self.refresh)
         document.project_replaced.connect(lambda: self.show_layer(None))
         self.show_layer(None)
@@ -99,6 +102,7 @@ class LayerInspector(QWidget):
             self.parameters_label.setText("")
             for editor in editors:
                 editor.setEnabled(False)
+            self.neurons.show_layer(None)
             return
 
         layer = self.document.project.layer(self.layer_name)
@@ -117,10 +121,11 @@ class LayerInspector(QWidget):
         self.activation.setCurrentIndex(max(0, self.activation.findData(layer.activation)))
         self.activation.setEnabled(layer.role != "input")
         self.slope.setValue(layer.slope)
-        self.slope.setEnabled(layer.activation == "leaky_relu")
+        self.slope.setEnabled("leaky_relu" in layer.unit_activations())
         self.bias.setChecked(layer.bias)
         self.bias.setEnabled(layer.role != "input")
         self.parameters_label.setText(self._parameter_text())
+        self.neurons.show_layer(layer)
 
     def _parameter_text(self) -> str:
         try:
@@ -134,20 +139,42 @@ class LayerInspector(QWidget):
         biases = layer.units if layer.bias else 0
         return f"{weights} weights + {biases} biases"
 
-    def _push(self, **changes: object) -> None:
+    def _push(self, text: str | None = None, **changes: object) -> None:
         if self._updating or self.layer_name is None:
             return
         layer = self.document.project.layer(self.layer_name)
         if all(getattr(layer, key) == value for key, value in changes.items()):
             return
-        self.document.undo_stack.push(commands.set_layer(self.document, layer.name, **changes))
+        command = commands.set_layer(self.document, layer.name, **changes)
+        if text is not None:
+            command.setText(text)
+        self.document.undo_stack.push(command)
 
     def _on_units_edited(self, value: int) -> None:
-        self._push(units=value)
+        if self.layer_name is not None:
+            layer = self.document.project.layer(self.layer_name)
+            self._push(f"Set {layer.name} units {value}", **units_changes(layer, value))
 
     def _on_activation_edited(self, index: int) -> None:
-        if index >= 0:
-            self._push(activation=self.activation.itemData(index))
+        if index >= 0 and self.layer_name is not None:
+            layer = self.document.project.layer(self.layer_name)
+            name = self.activation.itemData(index)
+            self._push(
+                f"Set {layer.name} activation {name}", **layer_activation_changes(layer, name)
+            )
+
+    def _on_neuron_activation_edited(self, index: int, name: str) -> None:
+        if self.layer_name is not None:
+            layer = self.document.project.layer(self.layer_name)
+            text = f"Set {layer.name} neuron {index + 1} activation {name}"
+            self._push(text, **neuron_changes(layer, index, name))
+
+    def _on_apply_all_clicked(self) -> None:
+        if self.layer_name is not None:
+            layer = self.document.project.layer(self.layer_name)
+            if layer.activations is not None:
+                text = f"Set every neuron of {layer.name} to {layer.activation}"
+                self._push(text, **apply_to_all_changes())
 
     def _on_slope_edited(self, value: float) -> None:
         self._push(slope=value)

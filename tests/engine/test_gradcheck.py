@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -242,3 +244,24 @@ def test_chain_graph_equals_chain() -> None:
         assert np.array_equal(ours.parameters[source].W, theirs.parameters[name].W), name
         assert np.array_equal(ours.parameters[source].b, theirs.parameters[name].b), name
         assert np.array_equal(ours.dz[source], theirs.dz[name]), name
+
+
+MIXABLE = [name for name in DIFFERENTIABLE if name not in ("softmax", "prelu")]
+
+
+def with_mixed_units(spec: NetworkSpec, rng: np.random.Generator) -> NetworkSpec:
+    """Give every layer of ``spec`` a random activation per unit, drawn from MIXABLE."""
+    layers = []
+    for layer in spec.layers:
+        names = tuple(str(name) for name in rng.choice(MIXABLE, layer.units))
+        layers.append(dataclasses.replace(layer, activations=names, slope=0.25))
+    return NetworkSpec(spec.input_units, tuple(layers))
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33, 34, 35])
+def test_mixed_units_random_graph(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    spec = with_mixed_units(random_graph(rng, "tanh", "identity", 3), rng)
+    assert any(layer.activations for layer in spec.layers)
+    network, X, y = draw_case(spec, "mse", seed)
+    assert_gradients_agree(network, X, y, "mse")

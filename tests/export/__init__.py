@@ -107,6 +107,23 @@ def standardized_project() -> Project:
     return project
 
 
+def mixed_project() -> Project:
+    """Every neuron-level activation in two mixed hidden layers, and a mixed output layer."""
+    first = Layer("mixed 1", "hidden", 6, "tanh", slope=LEAKY_SLOPE)
+    first.activations = ["relu", "tanh", "leaky_relu", "abs", "sigmoid", "identity"]
+    second = Layer("mixed 2", "hidden", 4, "tanh", bias=False)
+    second.activations = ["step", "tanh", "step", "sigmoid"]
+    connections = [
+        (INPUT, "mixed 1"),
+        ("mixed 1", "mixed 2"),
+        ("mixed 2", OUTPUT),
+        ("mixed 1", OUTPUT),
+    ]
+    project = build_project([first, second], connections, "sigmoid", outputs=3)
+    project.layer(OUTPUT).activations = ["identity", "sigmoid", "identity"]
+    return project
+
+
 def _cases() -> dict[str, Callable[[], Project]]:
     cases: dict[str, Callable[[], Project]] = {}
     for path in EXAMPLE_FILES:
@@ -120,6 +137,7 @@ def _cases() -> dict[str, Callable[[], Project]]:
     cases["skip-connection-reversed"] = skip_reversed_project
     cases["branches"] = branches_project
     cases["standardized"] = standardized_project
+    cases["per-neuron"] = mixed_project
     return cases
 
 

@@ -32,7 +32,9 @@ from nnstudio.gui.canvas.colors import (
     bias_fraction,
     role_colors,
 )
+from nnstudio.gui.canvas.glyphs import draw_glyph
 from nnstudio.gui.canvas.weights import Array, WeightLookup
+from nnstudio.gui.look import current_look
 from nnstudio.project.model import Layer
 
 if TYPE_CHECKING:
@@ -98,7 +100,15 @@ class BiasMarker:
 def caption_text(layer: Layer) -> str:
     if layer.role == "input":
         return f"{layer.name} · {layer.units}"
-    return f"{layer.name} · {layer.units} · {layer.activation}"
+    names = set(layer.unit_activations())
+    activation = "mixed" if len(names) > 1 else names.pop()
+    return f"{layer.name} · {layer.units} · {activation}"
+
+
+def mixed_activations(layer: Layer) -> tuple[str, ...]:
+    """Return each neuron's activation when the layer mixes several, or () when it does not."""
+    names = tuple(layer.unit_activations())
+    return names if layer.role != "input" and len(set(names)) > 1 else ()
 
 
 class HandleItem(QGraphicsEllipseItem):
@@ -141,7 +151,6 @@ class LayerItem(QGraphicsItem):
         self.step_highlight = False  # drawn with an amber halo in step-through mode
         self.marked_bias: int | None = None  # index of the bias marker drawn with a ring
         self._font = QFont()
-        self._font.setPointSize(CAPTION_POINT_SIZE)
         self._take(layer)
 
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
@@ -154,8 +163,9 @@ class LayerItem(QGraphicsItem):
 
     def set_layer(self, layer: Layer) -> None:
         """Take over the layer's role, size, activation and position."""
-        shown = (self.role, self.units, self.has_bias, self.caption)
-        if (layer.role, layer.units, layer.bias, caption_text(layer)) != shown:
+        shown = (self.role, self.units, self.has_bias, self.caption, self.neuron_activations)
+        taken = (layer.role, layer.units, layer.bias, caption_text(layer), mixed_activations(layer))
+        if taken != shown:
             self.prepareGeometryChange()
             self._take(layer)
             if self.handle is not None:
@@ -163,12 +173,28 @@ class LayerItem(QGraphicsItem):
             self.update()
         self.setPos(QPointF(*layer.position))
 
+    def caption_font(self) -> QFont:
+        """Return a copy of the font the caption is drawn in."""
+        return QFont(self._font)
+
+    def restyle(self, layer: Layer) -> None:
+        """Lay the caption out again in the current look's font size."""
+        self.prepareGeometryChange()
+        self._take(layer)
+        self.update()
+
     def _take(self, layer: Layer) -> None:
         """Copy what is drawn from ``layer`` and lay out the box and caption for it."""
+        self._font.setPointSizeF(current_look().point_size(CAPTION_POINT_SIZE))
         self.role = layer.role
         self.units = layer.units
         self.has_bias = layer.bias
         self.caption = caption_text(layer)
+        self.neuron_activations = mixed_activations(layer)
+        listed = "\n".join(
+            f"neuron {index + 1}: {name}" for index, name in enumerate(self.neuron_activations)
+        )
+        self.setToolTip(f"Activation of each neuron:\n{listed}" if listed else "")
         self.column = neuron_column(layer.units)
         self.neuron_x = INPUT_NEURON_X if layer.role == "input" else NEURON_X
 
@@ -309,6 +335,9 @@ class LayerItem(QGraphicsItem):
         painter.setBrush(colors.neuron)
         for index in range(self.units):
             painter.drawEllipse(QPointF(self.neuron_x, self.column.y(index)), radius, radius)
+        for index, name in enumerate(self.neuron_activations):
+            center = QPointF(self.neuron_x, self.column.y(index))
+            draw_glyph(painter, center, radius, name, colors.border)
 
         # bias markers
         biases = self.weights.biases(self.name)

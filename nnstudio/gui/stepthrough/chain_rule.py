@@ -136,7 +136,7 @@ def _lecture_factors(walk: Walkthrough, ref: ParameterRef) -> list[Factor] | Non
             f"the weight from {hidden} to the output",
         ),
     ]
-    activation = walk.spec.layer(ref.layer).activation
+    activation = walk.unit_activation(ref.layer, ref.unit)
     inner = hidden
     if activation != "identity":
         z = notation.z(ref.layer, ref.unit)
@@ -243,7 +243,7 @@ def _output_delta_lines(walk: Walkthrough, n: int, unit: int) -> list[str]:
 
     gradient = format_factor(float(walk.output_gradient()[n, unit]))
     factor = format_factor(float(slope[n, unit]))
-    activation = walk.spec.layer(out).activation
+    activation = walk.unit_activation(out, unit)
     return [
         f"{delta} = ∂L/∂ŷ · f′({z}) = {gradient} × {factor} = {value}",
         f"f = {activation} is the output activation, and ∂L/∂ŷ comes from the "
@@ -256,7 +256,7 @@ def _hidden_delta_lines(walk: Walkthrough, layer: str, n: int, unit: int) -> lis
     delta, z = notation.delta(layer, unit), notation.z(layer, unit)
     value = format_number(float(walk.delta(layer)[n, unit]))
     slope = walk.activation_slope(layer)
-    activation = walk.spec.layer(layer).activation
+    activation = walk.unit_activation(layer, unit)
     total = format_factor(float(walk.incoming_gradient(layer)[n, unit]))
     terms = _feed_terms(walk, layer, n, unit)
 
@@ -378,9 +378,8 @@ def _lecture_summary(walk: Walkthrough, layer: str, has_bias: bool) -> str | Non
     if len(spec.order) != 2 or not walk.error_is_delta() or spec.units(spec.output_name) != 1:
         return None
     hidden = spec.order[0]
-    if spec.layer(hidden).activation != "identity" or spec.layer(spec.output_name).inputs != (
-        hidden,
-    ):
+    linear = spec.layer(hidden).unit_activations() == ("identity",) * spec.units(hidden)
+    if not linear or spec.layer(spec.output_name).inputs != (hidden,):
         return None
     if layer == spec.output_name:
         weights, bias = "∂L/∂W⁽²⁾ = (ŷ − y)(XW⁽¹⁾ + b⁽¹⁾)", "∂L/∂b⁽²⁾ = (ŷ − y)"

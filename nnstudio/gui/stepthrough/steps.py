@@ -69,14 +69,13 @@ def forward_step(walk: Walkthrough, position: int) -> Step:
     layer = walk.spec.order[position]
     notation = walk.notation
     z, a = walk.run.z[layer], walk.run.a[layer]
-    activation = walk.spec.layer(layer).activation
     rows = []
     for n in range(walk.batch_size):
         suffix = sample_suffix(walk, n)
         for unit in range(z.shape[1]):
             pre, post = float(z[n, unit]), float(a[n, unit])
             z_cells = (notation.z(layer, unit) + suffix, pre, _sum_text(walk, layer, n, unit))
-            applied = f"{activation}({format_number(pre)})"
+            applied = f"{walk.unit_activation(layer, unit)}({format_number(pre)})"
             a_cells = (notation.activation(layer, unit) + suffix, post, applied)
             rows += [TableRow(z_cells), TableRow(a_cells)]
     labels = _input_labels(walk)
@@ -122,11 +121,14 @@ def _forward_summary(walk: Walkthrough, layer: str) -> str:
     sources = [notation.activation_vector(source) for source in walk.spec.layer(layer).inputs]
     source = sources[0] if len(sources) == 1 else f"[{' '.join(sources)}]"
     bias = f" + b{level}" if walk.network.parameters[layer].b is not None else ""
-    activation = walk.spec.layer(layer).activation
+    layer_spec = walk.spec.layer(layer)
+    activation = "f" if layer_spec.activations else layer_spec.activation
     text = (
         f"z{level} = {source} W{level}{bias}, then "
         f"{notation.activation_vector(layer)} = {activation}(z{level})"
     )
+    if layer_spec.activations:
+        text += f", where each neuron has its own f: {', '.join(layer_spec.activations)}"
     if walk.standardized and walk.spec.input_name in walk.spec.layer(layer).inputs:
         text += "\nx is the standardized input the network sees."
     return text

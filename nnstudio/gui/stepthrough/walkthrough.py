@@ -108,10 +108,17 @@ class Walkthrough:
         That holds for the mean squared error on a linear output, and for the
         cross-entropies computed from the logits of their sigmoid or softmax.
         """
-        activation = self.spec.layer(self.spec.output_name).activation
+        output = self.spec.layer(self.spec.output_name)
+        if output.activations:
+            return False  # a per-neuron mix is neither linear nor one logit activation
+        activation = output.activation
         if self.loss.name == "mse":
             return activation == "identity"
         return self.loss.logit_activation == activation
+
+    def unit_activation(self, layer: str, unit: int) -> str:
+        """Return the name of the activation that unit ``unit`` of ``layer`` applies."""
+        return self.spec.layer(layer).unit_activations()[unit]
 
     def activation_slope(self, layer: str) -> Array | None:
         """Return da/dz of ``layer`` element by element, or None for softmax, which mixes units."""
