@@ -54,12 +54,18 @@ class PerceptronResult:
     """The passes of a perceptron run and whether it converged or cycles.
 
     ``cycle_length`` is the number of epochs after which the weights repeat,
-    or None when no repetition was found.
+    or None when no repetition was found. ``cycle_epochs`` is then (e, e +
+    cycle_length): the weights at the end of both epochs are equal, with epoch 0
+    meaning the weights the trainer started from. ``first_epoch`` is the number
+    of epochs trained before this run, so the first record is epoch
+    ``first_epoch + 1``.
     """
 
     converged: bool
     epochs: list[EpochRecord] = field(default_factory=list)
     cycle_length: int | None = None
+    cycle_epochs: tuple[int, int] | None = None
+    first_epoch: int = 0
 
     @property
     def cycle_detected(self) -> bool:
@@ -71,25 +77,38 @@ class PerceptronResult:
         return [record.misclassified for record in self.epochs]
 
     def message(self) -> str:
-        """Describe the outcome in a sentence for the user."""
-        count = len(self.epochs)
-        if count == 0:
+        """Describe the outcome for the user, naming the epochs of a weight cycle."""
+        if not self.epochs:
             return "not trained yet"
+        span = self._span()
         if self.converged:
+            return f"converged after {span}: every sample classified correctly"
+        if self.cycle_epochs is None or self.cycle_length is None:
+            # Without a repeat, nothing shows whether more epochs would help.
             return (
-                f"converged after {_epochs(count)}: "
-                "the last epoch classified every sample correctly"
+                f"did not converge in {span}: no epoch classified every sample correctly "
+                "yet. The data may not be linearly separable, or it is and the rule needs "
+                "more epochs"
             )
-        if self.cycle_length is None:
-            return (
-                f"did not converge in {_epochs(count)}: the data may not be linearly "
-                "separable, or training needs more epochs"
+        earlier, later = self.cycle_epochs
+        if later == earlier + 1:
+            repeat = f"Epoch {later} ends with the weights it started with"
+        else:
+            repeat = (
+                f"After epoch {later} the weights are back to those at the start of "
+                f"epoch {earlier + 1}"
             )
         return (
-            f"did not converge in {_epochs(count)}: the data is not linearly separable "
-            f"({self._separator_clause()}), and the weights cycle with a period of "
-            f"{_epochs(self.cycle_length)}"
+            f"did not converge in {span}: the data is not linearly separable "
+            f"({self._separator_clause()}). {repeat}, so the weights cycle forever with "
+            f"a period of {_epochs(self.cycle_length)}"
         )
+
+    def _span(self) -> str:
+        count = len(self.epochs)
+        if self.first_epoch == 0:
+            return _epochs(count)
+        return f"{_epochs(count, 'more ')} (epoch {self.epochs[-1].epoch} in all)"
 
     def _separator_clause(self) -> str:
         last = self.epochs[-1]
@@ -116,9 +135,10 @@ def check_perceptron_network(spec: NetworkSpec) -> None:
             "backpropagation and sigmoid units in place of step"
         )
     layer = spec.layers[0]
-    if layer.activation != STEP:
+    if layer.activation != STEP or layer.activations:
+        uses = ", ".join(layer.unit_activations()) if layer.activations else layer.activation
         raise EngineError(
-            f"{rule}, but layer {layer.name!r} uses {layer.activation}; set its activation "
+            f"{rule}, but layer {layer.name!r} uses {uses}; set its activation "
             "to step, or train it with backpropagation"
         )
 
@@ -139,6 +159,13 @@ class PerceptronTrainer:
     inputs) and ``y`` (samples, units) contains targets of 0 or 1. With a ``seed``
     each epoch visits the samples in an order shuffled from it, and cycles are
     not looked for, because the next epoch then depends on more than the weights.
+    ``first_epoch`` continues the numbering of earlier training: the first epoch
+    of this trainer is ``first_epoch + 1``.
+
+    NOTE: memory grows with the epochs, because every epoch keeps a record with
+    copies of W and b, and the cycle search keeps each epoch's weights until it
+    finds a cycle. For 2 inputs and 1 unit that is about 500 bytes per epoch
+    (tracemalloc, 2000 epochs), so a run of a million epochs needs about 0.5 GB.
     """
 
     def __init__(
@@ -149,22 +176,21 @@ class PerceptronTrainer:
         learning_rate: float,
         *,
         seed: int | None = None,
+        first_epoch: int = 0,
     ) -> None:
         check_perceptron_network(network.spec)
-        if not (math.isfinite(learning_rate) and learning_rate > 0):
-            raise EngineError(
-                f"learning rate {learning_rate!r} is invalid; the perceptron rule needs "
-                "a number above 0, such as 0.25"
-            )
+        _check_learning_rate(learning_rate)
         self.network = network
         self.learning_rate = learning_rate
         self._layer = network.spec.layers[0].name
         self._step = make_activation(STEP)
         self.X, self.y = _checked_data(network, X, y)
 
-        self.epoch = 0
+        self.first_epoch = first_epoch
+        self.epoch = first_epoch
         self.records: list[EpochRecord] = []
         self.cycle_length: int | None = None
+        self.cycle_epochs: tuple[int, int] | None = None
         # Index into X of the sample the last step() used, or None before the first step.
         self.last_sample: int | None = None
         self._rng = None if seed is None else np.random.default_rng(seed)
@@ -172,8 +198,11 @@ class PerceptronTrainer:
         self._order: list[int] = []
         self._position = 0
         self._mistakes = 0
-        # Weights at the end of each epoch (epoch 0: the start), keyed by their bytes.
-        self._seen: dict[bytes, int] = {self._state_key(): 0}
+        # Weights at the end of each epoch (first_epoch: the start), keyed by their bytes.
+        self._seen: dict[bytes, int] = {self._state_key(): first_epoch}
+        # The weights as the last step left them, to notice changes made between
+        # steps; None before the first step and with shuffling (no cycle search).
+        self._left: bytes | None = None
 
     @classmethod
     def from_arrays(
@@ -185,6 +214,7 @@ class PerceptronTrainer:
         learning_rate: float,
         *,
         seed: int | None = None,
+        first_epoch: int = 0,
     ) -> PerceptronTrainer:
         """Build a trainer on copies of W (inputs, units) and b (units,)."""
         W = np.asarray(W, dtype=np.float64)
@@ -192,7 +222,7 @@ class PerceptronTrainer:
             raise EngineError(f"W has shape {W.shape}; it must be (inputs, units)")
         spec = NetworkSpec(W.shape[0], (LayerSpec("output", W.shape[1], STEP, ("input",)),))
         network = Network(spec, {"output": LayerParameters(W, np.asarray(b, dtype=np.float64))})
-        return cls(network, X, y, learning_rate, seed=seed)
+        return cls(network, X, y, learning_rate, seed=seed, first_epoch=first_epoch)
 
     @property
     def parameters(self) -> LayerParameters:
@@ -203,8 +233,34 @@ class PerceptronTrainer:
     def converged(self) -> bool:
         return bool(self.records) and self.records[-1].misclassified == 0
 
+    def set_learning_rate(self, value: float) -> None:
+        """Use ``value`` from the next sample on.
+
+        A cycle found with the old rate need not repeat with the new one, so the
+        search for a cycle starts again: from the current weights at the start of
+        an epoch, or from the end of the current epoch. That epoch still counts as
+        a mistake-free epoch or not as a whole.
+        """
+        _check_learning_rate(value)
+        if value == self.learning_rate:
+            return
+        self.learning_rate = value
+        self.restart_cycle_search()
+
+    def restart_cycle_search(self) -> None:
+        """Forget the weights seen so far, after a change that the rule did not make.
+
+        step() calls this itself when the weights differ from those its last
+        step left, as after a weight set by hand.
+        """
+        self.cycle_length = None
+        self.cycle_epochs = None
+        self._seen = {} if self._position else {self._state_key(): self.epoch}
+
     def step(self) -> bool:
         """Apply the rule to the next sample; return True when it finished an epoch."""
+        if self._left is not None and self._state_key() != self._left:
+            self.restart_cycle_search()
         if self._position == 0:
             self._order = self._plan_epoch()
         row = self._order[self._position]
@@ -225,6 +281,8 @@ class PerceptronTrainer:
             params.W += self.learning_rate * np.outer(x, error)
             if params.b is not None:
                 params.b += self.learning_rate * error
+        if self._rng is None:
+            self._left = self._state_key()
 
         if self._position < len(self._order):
             return False
@@ -254,7 +312,13 @@ class PerceptronTrainer:
 
     def result(self) -> PerceptronResult:
         """Return the epochs so far and whether they converged or cycle."""
-        return PerceptronResult(self.converged, list(self.records), self.cycle_length)
+        return PerceptronResult(
+            self.converged,
+            list(self.records),
+            self.cycle_length,
+            self.cycle_epochs,
+            self.first_epoch,
+        )
 
     def _plan_epoch(self) -> list[int]:
         count = len(self.X)
@@ -276,6 +340,7 @@ class PerceptronTrainer:
         key = self._state_key()
         if key in self._seen:
             self.cycle_length = self.epoch - self._seen[key]
+            self.cycle_epochs = (self._seen[key], self.epoch)
         else:
             self._seen[key] = self.epoch
 
@@ -286,6 +351,14 @@ class PerceptronTrainer:
         if params.b is not None:
             key += (params.b + 0.0).tobytes()
         return key
+
+
+def _check_learning_rate(value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise EngineError(
+            f"learning rate {value!r} is invalid; the perceptron rule needs "
+            "a number above 0, such as 0.25"
+        )
 
 
 def _checked_data(network: Network, X: Array, y: Array) -> tuple[Array, Array]:
@@ -313,5 +386,5 @@ def _checked_data(network: Network, X: Array, y: Array) -> tuple[Array, Array]:
     return X, y
 
 
-def _epochs(count: int) -> str:
-    return "1 epoch" if count == 1 else f"{count} epochs"
+def _epochs(count: int, more: str = "") -> str:
+    return f"1 {more}epoch" if count == 1 else f"{count} {more}epochs"

@@ -14,7 +14,7 @@ from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import ADAM_BETAS, ADAM_EPS, OPTIMIZERS
 from nnstudio.engine.training import BATCH_MODES, DTYPES
 from nnstudio.project.fields import FieldError, as_float, as_int, as_text, require
-from nnstudio.project.model import MAX_SEED, Settings
+from nnstudio.project.model import ALGORITHMS, BACKPROPAGATION, MAX_SEED, Settings
 
 # Limits shared with the command line, so that every run's settings can be saved.
 MAX_EPOCHS = 100_000_000
@@ -38,6 +38,7 @@ def read_settings(data: dict[str, Any]) -> Settings:
     s.epochs = as_int(require(data, "epochs", "training"), "training.epochs", 1, MAX_EPOCHS)
     s.seed = as_int(data.get("seed", 0), "training.seed", 0, MAX_SEED)
     s.dtype = as_text(data.get("dtype", "float64"), "training.dtype", tuple(DTYPES))
+    s.algorithm = as_text(data.get("algorithm", BACKPROPAGATION), "training.algorithm", ALGORITHMS)
 
     _read_optimizer(data, s)
     _read_batches(data, s)
@@ -49,6 +50,7 @@ def read_settings(data: dict[str, Any]) -> Settings:
 def settings_to_dict(s: Settings) -> dict[str, Any]:
     """Return the ``training`` object for ``s``, every field written, defaults included."""
     return {
+        "algorithm": s.algorithm,
         "loss": s.loss,
         "learning_rate": s.learning_rate,
         "optimizer": s.optimizer,
