@@ -23,9 +23,9 @@ from nnstudio.cli_train_options import OptionConflict, apply_training_options
 from nnstudio.engine.errors import EngineError, TrainingDiverged
 from nnstudio.engine.losses import make_loss
 from nnstudio.engine.network import Gradients, Network, copy_parameters
-from nnstudio.engine.training import History, Trainer
+from nnstudio.engine.training import Trainer
 from nnstudio.project.fileformat import load_project, save_project
-from nnstudio.project.model import Project
+from nnstudio.project.model import PERCEPTRON, Project
 from nnstudio.project.settings_format import settings_to_dict
 
 EXIT_OK = 0
@@ -76,9 +76,14 @@ class TrainingRun:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train the project in ``args.project`` as the options ask; return the exit status."""
+    if args.seeds is not None:
+        # Imported here because cli_seeds imports this module.
+        from nnstudio.cli_seeds import run_seeds
+
+        return run_seeds(args)
     if args.out is not None:
         _check_output_path(Path(args.out))
-    project = load_project(args.project)
+    project = read_project(args.project)
     try:
         apply_training_options(args, project.settings)
     except OptionConflict as error:
@@ -88,6 +93,11 @@ def run_train(args: argparse.Namespace) -> int:
         project.reinitialize()
     if args.lr is not None:
         project.settings.learning_rate = args.lr
+    if project.settings.algorithm == PERCEPTRON:
+        # Imported here because cli_perceptron imports this module.
+        from nnstudio.cli_perceptron import run_perceptron_train
+
+        return run_perceptron_train(project, args)
 
     run = train_project(project, args.epochs, show_progress=not args.json)
 
@@ -122,11 +132,8 @@ def train_project(
     trainer = Trainer(project.network(), dataset.network_inputs(), dataset.y, settings)
     # Continuing the history makes the epoch numbers, and the epoch that the
     # divergence message names, count from the project's first epoch.
-    first = len(project.history.loss)
-    history = project.history
-    trainer.history = History(
-        list(history.loss), list(history.accuracy), list(history.validation_loss)
-    )
+    first = project.history.epoch_count
+    trainer.history = project.history.copy()
     trainer.epoch = first
     target = project.run_target_epoch(epochs)
     progress = _Progress(first, target) if show_progress else None
@@ -234,6 +241,20 @@ def _percent(fraction: float) -> str:
     return f"{100 * fraction:.4g}%"
 
 
+def read_project(path: str | Path) -> Project:
+    """Load the project at ``path`` for a command, warning on stderr about a CSV file elsewhere."""
+    return load_project(path, confirm_csv=_warn_outside_csv)
+
+
+def _warn_outside_csv(csv: Path) -> bool:
+    # A command runs on files the user names, so it reads the file, but says so.
+    print(
+        f"nnstudio: warning: reading the dataset from {csv}, outside the project file's folder",
+        file=sys.stderr,
+    )
+    return True
+
+
 def _check_output_path(path: Path) -> None:
     # Checked before training, so that a long run is not lost to a typing mistake.
     if path.is_dir():
@@ -263,7 +284,7 @@ def _write(project: Project, path: Path) -> None:
 
 def run_gradients(args: argparse.Namespace) -> int:
     """Print the output, loss and gradients of the project in ``args.project``."""
-    project = load_project(args.project)
+    project = read_project(args.project)
     network = project.network()
     gradients = compute_gradients(project, network)
     if args.json:
@@ -328,7 +349,10 @@ def _print_gradients(project: Project, network: Network, gradients: Gradients) -
         bias = "with bias" if spec.bias else "no bias"
         incoming = ", ".join(f"{source} ({network.spec.units(source)})" for source in spec.inputs)
         print()
-        print(f"layer {name!r}: {units}, {spec.activation}, {bias}")
+        activation = spec.activation
+        if spec.activations:
+            activation = f"per neuron ({', '.join(spec.activations)})"
+        print(f"layer {name!r}: {units}, {activation}, {bias}")
         print(f"  rows of W, in order: {incoming}")
         print("  W =")
         print(_matrix(params.W))

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import OPTIMIZERS
 from nnstudio.engine.training import BATCH_MODES, DTYPES
-from nnstudio.project.model import Settings
+from nnstudio.project.many_seeds import MAX_COPIES, MAX_HISTORY_VALUES, REGRESSION_GOAL_LOSS
+from nnstudio.project.model import ALGORITHMS, Settings
 from nnstudio.project.settings_format import (
     MAX_EPOCHS,
     MAX_PENALTY,
@@ -31,6 +32,15 @@ class OptionConflict(Exception):
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     """Add the options that change the optimizer, batches, loss, penalty, dtype and stopping."""
     group = parser.add_argument_group("training settings (each is saved in --out)")
+
+    # algorithm
+    group.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        help="backpropagation: gradient descent on the loss through every layer; perceptron: "
+        "Rosenblatt's rule for one layer of step units, one sample at a time in the dataset's "
+        "order, which uses no loss, optimizer or batches",
+    )
 
     # optimizer
     group.add_argument("--optimizer", choices=OPTIMIZERS, help="update rule")
@@ -108,6 +118,28 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
         help="stop after N epochs without a lower validation loss and restore the weights of "
         "the best epoch; 0 turns early stopping off",
     )
+    _add_seeds_option(parser)
+
+
+def _add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "many seeds",
+        "With --seeds K, train K fresh copies from the first weights of seeds S to S+K-1 "
+        "(S is --seed or the project's seed), each for --epochs or training.epochs epochs, "
+        "all at once. Each copy stops when it reaches the goal: training loss at most "
+        "--target-loss when set, else training accuracy at least --target-accuracy when "
+        f"set, else 100% accuracy for class labels, else (a regression) a loss at most "
+        f"{REGRESSION_GOAL_LOSS:g}. Prints one line per seed and how many reached the goal; "
+        "writes no project, so --out cannot be used. A validation set is not supported. "
+        "See docs/many-seeds.md.",
+    )
+    group.add_argument(
+        "--seeds",
+        type=whole_number(1, MAX_COPIES),
+        metavar="K",
+        help=f"number of copies to train, 1 to {MAX_COPIES}; K times the epochs may be at "
+        f"most {MAX_HISTORY_VALUES:,}",
+    )
 
 
 def apply_training_options(args: argparse.Namespace, settings: Settings) -> None:
@@ -122,6 +154,7 @@ def apply_training_options(args: argparse.Namespace, settings: Settings) -> None
         settings.batch_size = args.batch_size
 
     for option in (
+        "algorithm",
         "optimizer",
         "momentum",
         "adam_beta1",

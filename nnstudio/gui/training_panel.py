@@ -1,4 +1,4 @@
-"""The training panel: dataset, loss, learning rate, batches, epochs, seed and initialization.
+"""The training panel: dataset, algorithm, loss, learning rate, batches, epochs, seed, weights.
 
 Each edit is an undo command. While a run is going, only the learning rate stays
 editable, and the main window passes its new value to the running worker.
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.gui import commands
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.perceptron_settings import ALGORITHM_LABELS, ALGORITHM_TIP, AlgorithmRows
 from nnstudio.project.datasets import BUILTIN_LABELS, builtin_dataset
 from nnstudio.project.fields import ProjectError
 from nnstudio.project.generators import GENERATORS, MAX_NOISE, MAX_SAMPLES, generate
@@ -43,8 +44,9 @@ INITIALIZER_LABELS = {
     "xavier_normal": "Glorot/Xavier normal",
     "he_uniform": "He uniform",
     "he_normal": "He normal",
-    "uniform": "Uniform ±0.5",
-    "normal": "Normal σ=0.5",
+    "uniform": "Uniform ±s",
+    "normal": "Normal σ=s",
+    "constant": "Constant s (symmetric)",
     "zeros": "Zeros (symmetric)",
 }
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
@@ -85,6 +87,7 @@ class TrainingPanel(QWidget):
         self.loss = _combo(LOSS_LABELS)
         self.loss.setToolTip("Loss minimized by gradient descent")
         self.optimizer = _combo(OPTIMIZER_LABELS)
+        self.optimizer.setToolTip("How each update turns the gradient into a change of the weights")
         self.learning_rate = QDoubleSpinBox()
         self.learning_rate.setDecimals(4)
         self.learning_rate.setRange(0.0001, 100.0)
@@ -97,7 +100,13 @@ class TrainingPanel(QWidget):
         self.epochs = _spin(1, 10_000_000, "Number of passes over the data to train")
         self.seed = _spin(0, MAX_SEED, "Random seed for the first weights and the shuffling")
         self.initializer = _combo(INITIALIZER_LABELS)
-        self.initializer.setToolTip("How the first weights are drawn (biases start at 0)")
+        self.initializer.setToolTip(
+            "How the first weights are drawn; the Advanced tab sets s and the first biases"
+        )
+        self.algorithm = _combo(ALGORITHM_LABELS)
+        self.algorithm.setToolTip(ALGORITHM_TIP)
+        self.algorithm_rows = AlgorithmRows()
+        self.algorithm_rows.add_unused(self.loss, self.optimizer, self.batch_mode, self.batch_size)
 
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
@@ -106,6 +115,8 @@ class TrainingPanel(QWidget):
         form.addRow("Data seed", self.data_seed)
         self._generator_rows = (self.samples, self.noise, self.data_seed)
         self._form = form
+        form.addRow("Algorithm", self.algorithm)
+        form.addRow(self.algorithm_rows.note)
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.learning_rate)
@@ -124,6 +135,8 @@ class TrainingPanel(QWidget):
         self._connect_editors()
         document.settings_changed.connect(self.refresh)
         document.project_replaced.connect(self.refresh)
+        # The perceptron note depends on the drawing.
+        document.structure_changed.connect(self.refresh)
         self.refresh()
 
     def add_button(self, button: QToolButton) -> None:
@@ -144,10 +157,14 @@ class TrainingPanel(QWidget):
             self.epochs,
             self.seed,
             self.initializer,
+            self.algorithm,
         ):
             editor.setEnabled(not running)
+        self.algorithm_rows.running = running
+        self.algorithm_rows.apply(self.document.project)
         if not running:
-            self.batch_size.setEnabled(self.document.project.settings.batch_mode == "minibatch")
+            minibatch = self.document.project.settings.batch_mode == "minibatch"
+            self.batch_size.setEnabled(minibatch and self.batch_mode.isEnabled())
 
     def refresh(self) -> None:
         self._updating = True
@@ -181,6 +198,8 @@ class TrainingPanel(QWidget):
         _select(self.optimizer, s.optimizer)
         _select(self.batch_mode, s.batch_mode)
         _select(self.initializer, s.initializer)
+        _select(self.algorithm, s.algorithm)
+        self.algorithm_rows.apply(project)
         self.learning_rate.setValue(s.learning_rate)
         self.batch_size.setValue(s.batch_size)
         self.batch_size.setEnabled(s.batch_mode == "minibatch" and self.batch_mode.isEnabled())
@@ -202,6 +221,7 @@ class TrainingPanel(QWidget):
             ("optimizer", self.optimizer),
             ("batch_mode", self.batch_mode),
             ("initializer", self.initializer),
+            ("algorithm", self.algorithm),
         ):
             combo.currentIndexChanged.connect(
                 lambda _index, key=key, combo=combo: self._push(key, combo.currentData())
