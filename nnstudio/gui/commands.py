@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.gui.document import ProjectDocument, Snapshot
+from nnstudio.gui.weight_values import WeightRef
 from nnstudio.project.datasets import Dataset
 from nnstudio.project.model import INPUT, OUTPUT, Layer, Project
 
@@ -55,6 +56,56 @@ class ProjectCommand(QUndoCommand):
     def undo(self) -> None:
         assert self.before is not None
         self.document.restore(self.before, self.weights != KEEP_WEIGHTS)
+
+
+# The id that lets QUndoStack try to merge consecutive SetWeightCommands.
+SET_WEIGHT_ID = 4101
+
+
+class SetWeightCommand(QUndoCommand):
+    """Set one weight or bias by hand, through ``apply(ref, value)``.
+
+    Commands that share a ``gesture`` (one slider drag, or a run of wheel steps
+    on one weight) merge into one undo step that goes from the first old value
+    to the last new one. A gesture of None never merges, so each typed value
+    is a step of its own.
+    """
+
+    def __init__(
+        self,
+        apply: Callable[[WeightRef, float], None],
+        ref: WeightRef,
+        old: float,
+        new: float,
+        text: str,
+        gesture: int | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.apply = apply
+        self.ref = ref
+        self.old = old
+        self.new = new
+        self.gesture = gesture
+
+    def id(self) -> int:
+        return SET_WEIGHT_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetWeightCommand) or self.gesture is None:
+            return False
+        if other.gesture != self.gesture or other.ref != self.ref:
+            return False
+        self.new = other.new
+        self.setText(other.text())
+        # A drag that ends where it began leaves nothing to undo; the stack drops the step.
+        self.setObsolete(self.new == self.old)
+        return True
+
+    def redo(self) -> None:
+        self.apply(self.ref, self.new)
+
+    def undo(self) -> None:
+        self.apply(self.ref, self.old)
 
 
 class MoveLayerCommand(QUndoCommand):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nnstudio.engine.activations import LAYER_ONLY_ACTIVATIONS
 from nnstudio.engine.errors import GraphError
 from nnstudio.engine.graph import LayerSpec, NetworkSpec
 from nnstudio.engine.initializers import initialize
@@ -24,6 +25,11 @@ MAX_UNITS = 64
 MAX_SEED = 2**31 - 1
 INPUT = "input"
 OUTPUT = "output"
+# Training algorithms: gradient descent through every layer, or Rosenblatt's rule
+# for one layer of step units (engine/perceptron.py).
+BACKPROPAGATION = "backpropagation"
+PERCEPTRON = "perceptron"
+ALGORITHMS = (BACKPROPAGATION, PERCEPTRON)
 
 
 @dataclass
@@ -39,6 +45,24 @@ class Layer:
     position: tuple[float, float] = (0.0, 0.0)
     # prelu only: learn one alpha per unit rather than one for the layer
     prelu_per_neuron: bool = False
+    # One activation name per neuron, overriding ``activation``; None gives every
+    # neuron ``activation``. Neurons beyond the list's end also get ``activation``,
+    # and a softmax or prelu ``activation`` applies to every neuron whatever the list.
+    activations: list[str] | None = None
+
+    def unit_activations(self) -> list[str]:
+        """Return the activation of each of the ``units`` neurons, in order."""
+        if self.activation in LAYER_ONLY_ACTIVATIONS:
+            return [self.activation] * self.units
+        names = list(self.activations or [])[: self.units]
+        return names + [self.activation] * (self.units - len(names))
+
+    def resize(self, units: int) -> None:
+        """Set the neuron count; added neurons get ``activation``, removed ones drop theirs."""
+        self.units = units
+        if self.activations is not None:
+            kept = self.activations[:units]
+            self.activations = kept + [self.activation] * (units - len(kept))
 
 
 @dataclass
@@ -47,12 +71,15 @@ class Settings(TrainingSettings):
 
     ``init_scale`` is the s of the uniform, normal and constant initializers.
     ``bias_init`` is "zeros" or "constant", which sets every bias to ``bias_value``.
+    ``algorithm`` is one of ALGORITHMS. Of these settings, the perceptron rule uses
+    only the learning rate, the epochs, the dtype and those of the first weights.
     """
 
     initializer: str = "xavier_uniform"
     init_scale: float = 0.5
     bias_init: str = "zeros"
     bias_value: float = 0.0
+    algorithm: str = BACKPROPAGATION
 
 
 @dataclass
@@ -78,6 +105,22 @@ class Project:
 
     def has_layer(self, name: str) -> bool:
         return any(layer.name == name for layer in self.layers)
+
+    def source_row_offset(self, source: str, target: str) -> int:
+        """Return the first row of ``source``'s block in the W of ``target``.
+
+        A layer's W stacks the rows of its source layers in the order of the
+        connection list. Raises KeyError when ``source`` does not feed ``target``.
+        """
+        if (source, target) not in self.connections:
+            raise KeyError(f"{source} -> {target}")
+        offset = 0
+        for first, second in self.connections:
+            if second == target and first == source:
+                break
+            if second == target:
+                offset += self.layer(first).units
+        return offset
 
     def new_layer_name(self) -> str:
         index = 1
@@ -108,6 +151,7 @@ class Project:
                     layer.bias,
                     layer.slope,
                     layer.prelu_per_neuron,
+                    tuple(layer.unit_activations()) if layer.activations else (),
                 )
             )
         spec = NetworkSpec(self.input_layer().units, tuple(specs), input_name=INPUT)
@@ -135,8 +179,8 @@ class Project:
     def set_dataset(self, dataset: Dataset) -> None:
         """Use ``dataset``, resizing the input and output layers to fit it."""
         self.dataset = dataset
-        self.input_layer().units = dataset.input_count
-        self.output_layer().units = dataset.output_count
+        self.input_layer().resize(dataset.input_count)
+        self.output_layer().resize(dataset.output_count)
 
     # weights
 
@@ -180,7 +224,7 @@ class Project:
         ``settings.epochs`` in all, or that many more once the history is there
         already, which is what the Train button does.
         """
-        done = len(self.history.loss)
+        done = self.history.epoch_count
         if epochs is not None:
             return done + epochs
         if done < self.settings.epochs:

@@ -71,7 +71,7 @@ def test_reset_weights_restores_initial() -> None:
 
     assert_same_weights(project.parameters, initial)
     assert_same_weights(project.initial_parameters, initial)
-    assert project.history.loss == []
+    assert len(project.history) == 0
 
 
 def test_reset_weights_copies() -> None:
@@ -168,3 +168,23 @@ def test_connection_into_input() -> None:
 def test_new_layer_name_unused() -> None:
     project = default_project()
     assert project.new_layer_name() == "hidden 2"
+
+
+def test_source_row_offset_skip_graph() -> None:
+    # input (2 units) -> hidden 1 (4 units) -> output, plus a skip input -> output.
+    project = default_project()
+    project.connections.append((INPUT, OUTPUT))
+    hidden = project.layer("hidden 1").units
+
+    assert project.source_row_offset("hidden 1", OUTPUT) == 0
+    assert project.source_row_offset(INPUT, OUTPUT) == hidden
+    assert project.source_row_offset(INPUT, "hidden 1") == 0
+    # The engine's W of the output layer has the same stacked rows.
+    spec = project.network_spec()
+    assert spec.fan_in(OUTPUT) == hidden + 2
+
+
+def test_source_row_offset_unconnected() -> None:
+    project = default_project()
+    with pytest.raises(KeyError):
+        project.source_row_offset(OUTPUT, INPUT)

@@ -11,8 +11,14 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneHoverEvent,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from nnstudio.gui.canvas.colors import (
     SELECTION_HALO,
@@ -31,6 +37,10 @@ BOUNDS_MARGIN = 12.0
 # 10 ms, and training repaints up to 30 times a second.
 ANTIALIAS_LIMIT = 1024
 MARKED_EDGE_WIDTH = 4.0  # device pixels, for the edge whose chain rule step-through shows
+# The edge selected for editing by hand: a wide dark band under its own line.
+SELECTED_EDGE = QColor(32, 32, 32, 110)
+SELECTED_EDGE_WIDTH = 9.0  # device pixels
+HOVER_TOLERANCE = 6.0  # device pixels between the pointer and a line whose value the tooltip shows
 
 
 class ConnectionItem(QGraphicsItem):
@@ -47,10 +57,12 @@ class ConnectionItem(QGraphicsItem):
         self._bounds = QRectF()
         self._hull = QPainterPath()
         self.marked_edge: tuple[int, int] | None = None  # (source neuron, target neuron)
+        self.selected_edge: tuple[int, int] | None = None  # the edge being edited by hand
         # Called after the lines moved, so labels placed along them can follow.
         self._geometry_listeners: list[Callable[[], None]] = []
 
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
         self.setZValue(-1.0)
         source_item.edges.add(self)
         target_item.edges.add(self)
@@ -85,10 +97,7 @@ class ConnectionItem(QGraphicsItem):
         self._hull.closeSubpath()
         m = BOUNDS_MARGIN
         self._bounds = polygon.boundingRect().adjusted(-m, -m, m, m)
-        self.setToolTip(
-            f"{self.source} → {self.target}: "
-            f"{self.source_item.units * self.target_item.units} weights"
-        )
+        self.setToolTip(self.summary_tooltip())
         for listener in list(self._geometry_listeners):
             listener()
 
@@ -128,6 +137,26 @@ class ConnectionItem(QGraphicsItem):
             return None
         return divmod(nearest, len(ends))
 
+    def summary_tooltip(self) -> str:
+        return (
+            f"{self.source} → {self.target}: "
+            f"{self.source_item.units * self.target_item.units} weights"
+        )
+
+    def edge_tooltip(self, i: int, j: int) -> str:
+        """Return the tooltip of the line from source neuron ``i`` to target neuron ``j``."""
+        block = self._block()
+        value = "—" if block is None else f"{float(block[i, j]):.6g}"
+        return (
+            f"w = {value}: {self.source} unit {i + 1} → {self.target} unit {j + 1}\n"
+            "Double-click to type a value; the wheel nudges a selected weight"
+        )
+
+    def set_selected_edge(self, edge: tuple[int, int] | None) -> None:
+        if edge != self.selected_edge:
+            self.selected_edge = edge
+            self.update()
+
     def set_marked_edge(self, edge: tuple[int, int] | None) -> None:
         if edge != self.marked_edge:
             self.marked_edge = edge
@@ -154,6 +183,13 @@ class ConnectionItem(QGraphicsItem):
 
     # QGraphicsItem
 
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        # The tooltip names the value of the line under the pointer, if one is close enough.
+        scale = _view_transform(event).m11() or 1.0
+        edge = self.edge_at(event.scenePos(), HOVER_TOLERANCE / scale)
+        self.setToolTip(self.summary_tooltip() if edge is None else self.edge_tooltip(*edge))
+        super().hoverMoveEvent(event)
+
     def boundingRect(self) -> QRectF:
         return self._bounds
 
@@ -172,6 +208,7 @@ class ConnectionItem(QGraphicsItem):
             painter.drawPath(self._hull)
 
         lines = self._line_list()
+        self._paint_selected_edge(painter, lines)
         if len(lines) > ANTIALIAS_LIMIT:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         block = self._block()
@@ -194,6 +231,18 @@ class ConnectionItem(QGraphicsItem):
             painter.setPen(weight_pen(key // 2, bool(key % 2)))
             painter.drawLines([lines[k] for k in order[first:last]])
 
+    def _paint_selected_edge(self, painter: QPainter, lines: list[QLineF]) -> None:
+        if self.selected_edge is None:
+            return
+        i, j = self.selected_edge
+        if i >= len(self._starts) or j >= len(self._ends):
+            return
+        pen = QPen(SELECTED_EDGE, SELECTED_EDGE_WIDTH)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(lines[i * len(self._ends) + j])
+
     def _paint_marked_edge(self, painter: QPainter, lines: list[QLineF]) -> None:
         if self.marked_edge is None:
             return
@@ -205,3 +254,12 @@ class ConnectionItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
         painter.drawLine(lines[i * len(self._ends) + j])
+
+
+def _view_transform(event: QGraphicsSceneHoverEvent) -> QTransform:
+    """Return the transform of the view the hover event came from; identity without one."""
+    widget = event.widget()
+    view = widget.parent() if widget is not None else None
+    if isinstance(view, QGraphicsView):
+        return view.viewportTransform()
+    return QTransform()

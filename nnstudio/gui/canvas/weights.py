@@ -45,13 +45,7 @@ class WeightLookup:
         if params is None or (source, target) not in project.connections:
             return None
         try:
-            offset = 0
-            for first, second in project.connections:
-                if second != target:
-                    continue
-                if first == source:
-                    break
-                offset += project.layer(first).units
+            offset = project.source_row_offset(source, target)
             rows = project.layer(source).units
             columns = project.layer(target).units
         except KeyError:
