@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from nnstudio.gui.canvas.connections import ConnectionItem
 from nnstudio.gui.canvas.items import MARK, MARK_WIDTH, LayerItem
 from nnstudio.gui.canvas.view import NetworkCanvas
+from nnstudio.gui.look import current_look
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ TONES = {
     "loss": QColor("#9c6b00"),
     "backward": QColor("#b2182b"),
     "update": QColor("#2166ac"),
+    "hover": QColor("#1b7837"),  # activations at the point under the mouse on the boundary
 }
 
 NeuronKey = tuple[str, int]  # layer name, neuron index
@@ -78,7 +80,8 @@ class ValueLabel(QGraphicsItem):
         self.tone = tone
         self.marked = False
         self.text_font = QFont()
-        self.text_font.setPointSizeF(point_size)
+        # Presentation mode enlarges the labels with the rest of the text.
+        self.text_font.setPointSizeF(current_look().point_size(point_size))
         metrics = QFontMetricsF(self.text_font)
         width = metrics.horizontalAdvance(text) + 2 * LABEL_PADDING
         height = metrics.height() + 1.0
@@ -163,14 +166,18 @@ class StepOverlay:
 
     def clear(self) -> None:
         """Remove every label, highlight and mark."""
+        self.clear_labels()
+        self._set_highlight(None)
+        self.mark()
+
+    def clear_labels(self) -> None:
+        """Remove every label but leave highlights and marks, which another overlay may own."""
         for connection in self._listened:
             if shiboken6.isValid(connection):
                 connection.remove_geometry_listener(self._redraw)
         self._listened = []
         self._neurons, self._edges, self._biases = {}, {}, {}
         self._remove_labels()
-        self._set_highlight(None)
-        self.mark()
 
     def _redraw(self) -> None:
         # Free room depends on the zoom and on where the layers are.
