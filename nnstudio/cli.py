@@ -2,14 +2,16 @@
 
 ``nnstudio [PROJECT]`` opens the window. ``nnstudio train``, ``nnstudio gradients``,
 ``nnstudio gradcheck`` and ``nnstudio export`` run on the same project files without a
-window and without importing Qt.
+window and without importing Qt; ``nnstudio figure`` imports Qt only when it runs, and
+draws offscreen when there is no display.
 
 Every error is one line on stderr. Exit status:
 
-- 0: success
+- 0: success, including a perceptron run that does not converge (its last line says so)
 - 1: the engine rejects the request, the output file cannot be written, or a gradient
   check finds an error above its tolerance
-- 2: a project file that cannot be read, or invalid command-line arguments
+- 2: a project file that cannot be read, invalid command-line arguments, or a network
+  or dataset that the perceptron rule cannot train
 - 3: training diverged
 - 130: interrupted (Ctrl+C)
 - 141: stdout was closed early, as by "| head"
@@ -23,7 +25,7 @@ import os
 import sys
 from typing import NoReturn
 
-from nnstudio import __version__, cli_commands, cli_export, cli_gradcheck
+from nnstudio import __version__, cli_commands, cli_export, cli_figure, cli_gradcheck
 from nnstudio.cli_commands import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -38,7 +40,7 @@ from nnstudio.project.model import MAX_SEED
 # The same limits the project file accepts, so that a run's settings can always be saved.
 from nnstudio.project.settings_format import MAX_EPOCHS, MAX_LEARNING_RATE
 
-COMMANDS = ("open", "train", "gradients", "gradcheck", "export")
+COMMANDS = ("open", "train", "gradients", "gradcheck", "export", "figure")
 
 # 128 + SIGPIPE, the status a shell reports for a program killed by a closed pipe.
 EXIT_BROKEN_PIPE = 141
@@ -87,6 +89,8 @@ def _dispatch(arguments: list[str]) -> int:
         return cli_commands.run_train(args)
     if args.command == "export":
         return cli_export.run_export(args)
+    if args.command == "figure":
+        return cli_figure.run_figure(args)
     if args.command == "gradcheck":
         return cli_gradcheck.run_gradcheck(args)
     return cli_commands.run_gradients(args)
@@ -96,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the parser for every command; ``--help`` on each shows its options."""
     parser = _Parser(
         prog="nnstudio",
-        usage="nnstudio [PROJECT] | nnstudio {train,gradients,gradcheck,export} PROJECT [options]",
+        usage="nnstudio [PROJECT] | "
+        "nnstudio {train,gradients,gradcheck,export,figure} PROJECT [options]",
         description="Draw a feed-forward neural network, train it live and watch it learn.",
         epilog="Run 'nnstudio COMMAND --help' for the options of one command.",
     )
@@ -163,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_gradcheck.add_gradcheck_parser(commands)
     cli_export.add_export_parser(commands)
+    cli_figure.add_figure_parser(commands)
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 PROJECT_FILTER = "nnstudio project (*.nnproj);;JSON (*.json);;All files (*)"
 
@@ -59,6 +59,23 @@ def ask_export_path(parent: QWidget, title: str, suggestion: str, name_filter: s
     return Path(name) if name else None
 
 
+FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def ask_figure_path(parent: QWidget, title: str, suggestion: str) -> Path | None:
+    """Ask where to write a figure; the extension (.png or .svg) picks the format.
+
+    A name typed without an extension gets the one of the chosen filter.
+    """
+    name, chosen = QFileDialog.getSaveFileName(parent, title, suggestion, FIGURE_FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    if path.suffix:
+        return path
+    return path.with_suffix(".svg" if "svg" in chosen.lower() else ".png")
+
+
 def show_information(parent: QWidget, title: str, message: str) -> None:
     QMessageBox.information(parent, title, message)
 
@@ -107,3 +124,28 @@ def show_details(parent: QWidget, title: str, message: str, details: str) -> Non
     )
     box.setDetailedText(details)
     box.exec()
+
+
+def ask_weight_value(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    """Ask for a weight's new value, starting from ``text``; None when the user cancels.
+
+    Returns the text as typed: the caller checks that it is a number in range.
+    """
+    value, accepted = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    return value if accepted else None
+
+
+def ask_read_outside_csv(parent: QWidget, project: Path, csv: Path) -> bool:
+    """Ask whether to read a project's CSV file that lies outside the project's folder.
+
+    True reads it; False (the default button) opens nothing.
+    """
+    answer = QMessageBox.question(
+        parent,
+        "Data file outside the project's folder",
+        f"The project {project.name}, in the folder\n\n{project.parent}\n\nreads its data from "
+        f"a file outside that folder:\n\n{csv}\n\nRead this file?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes

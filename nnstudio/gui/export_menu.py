@@ -41,6 +41,9 @@ class ExportMenu(QObject):
         self.onnx_action.triggered.connect(self.export_onnx)
         self.python_action.triggered.connect(self.export_python)
         self.pytorch_action.triggered.connect(self.export_pytorch)
+        self.onnx_action.setToolTip("Write the network and its weights as an ONNX model")
+        self.python_action.setToolTip("Write a script that runs the network with NumPy alone")
+        self.pytorch_action.setToolTip("Write a script that rebuilds the network in PyTorch")
         if not export.onnx_available():
             self.onnx_action.setToolTip(ONNX_MISSING)
         self.menu.setToolTipsVisible(True)

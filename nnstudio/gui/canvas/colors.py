@@ -1,12 +1,14 @@
 """Colours and pen widths of the canvas: role colours and the weight colour scale.
 
-A weight's sign picks its colour from a pair that colour-blind viewers can tell
-apart (blue for positive, vermillion for negative, from ColorBrewer's RdBu
-scheme). Its magnitude, relative to the largest absolute parameter in the
-network, sets the pen width and how far the colour fades towards the
-background, so near-zero weights are faint.
+A weight's sign picks its colour from the current palette (nnstudio.gui.look),
+a pair that colour-blind viewers can tell apart; the default is blue for
+positive and vermillion for negative, from ColorBrewer's RdBu scheme. Its
+magnitude, relative to the largest absolute parameter in the network, sets
+the pen width and how far the colour fades towards the background, so
+near-zero weights are faint.
 Magnitudes are rounded to one of ``LEVELS`` steps so that a connection draws
-all its lines with a few cached pens.
+all its lines with a few cached pens. The look's scale and contrast widen the
+pens, and high contrast also raises the faintest lines' colour share.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from numpy.typing import NDArray
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
-POSITIVE = QColor("#2166ac")
-NEGATIVE = QColor("#d6604d")
+from nnstudio.gui.look import DEFAULT_PALETTE, PALETTES, Look, current_look
+
+# The default palette's colours; the drawing reads positive_color() and negative_color().
+POSITIVE = QColor(PALETTES[DEFAULT_PALETTE].positive)
+NEGATIVE = QColor(PALETTES[DEFAULT_PALETTE].negative)
 NEUTRAL = QColor("#9a9a9a")  # lines while the drawing is not a valid network
 ZERO_BIAS = QColor("#8a8a8a")
 
@@ -36,6 +41,7 @@ LEVELS = 48
 MIN_WIDTH = 0.5  # device pixels, for a weight of about 0
 MAX_WIDTH = 6.0  # device pixels, for the largest absolute parameter
 MIN_STRENGTH = 0.25  # colour share of the faintest line; the rest is background
+HIGH_CONTRAST_MIN_STRENGTH = 0.5  # faint lines wash out on a projector
 NEUTRAL_WIDTH = 1.0
 
 
@@ -68,20 +74,32 @@ def magnitude_levels(values: NDArray[np.floating], scale: float) -> NDArray[np.i
     return levels
 
 
+def positive_color() -> QColor:
+    return QColor(current_look().palette.positive)
+
+
+def negative_color() -> QColor:
+    return QColor(current_look().palette.negative)
+
+
 def level_width(level: int) -> float:
-    return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * level / (LEVELS - 1)
+    """Return the pen width in device pixels of magnitude step ``level`` in the current look."""
+    return current_look().line_width(MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * level / (LEVELS - 1))
 
 
-_pens: dict[tuple[int, bool], QPen] = {}
+# One pen per step, sign and look: a few looks at most are used in one session.
+_pens: dict[tuple[int, bool, Look], QPen] = {}
 
 
 def weight_pen(level: int, negative: bool) -> QPen:
     """Return the cached cosmetic pen for a weight of magnitude step ``level`` and sign."""
-    key = (level, negative)
+    look = current_look()
+    key = (level, negative, look)
     pen = _pens.get(key)
     if pen is None:
-        strength = MIN_STRENGTH + (1.0 - MIN_STRENGTH) * level / (LEVELS - 1)
-        color = _fade(NEGATIVE if negative else POSITIVE, strength)
+        weakest = HIGH_CONTRAST_MIN_STRENGTH if look.high_contrast else MIN_STRENGTH
+        strength = weakest + (1.0 - weakest) * level / (LEVELS - 1)
+        color = _fade(negative_color() if negative else positive_color(), strength)
         pen = QPen(color, level_width(level))
         pen.setCosmetic(True)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
@@ -110,7 +128,7 @@ def pen_for_weight(weight: float, scale: float) -> QPen:
 
 
 def neutral_pen() -> QPen:
-    pen = QPen(NEUTRAL, NEUTRAL_WIDTH)
+    pen = QPen(NEUTRAL, current_look().line_width(NEUTRAL_WIDTH))
     pen.setCosmetic(True)
     return pen
 
@@ -119,7 +137,7 @@ def bias_color(bias: float, scale: float) -> QColor:
     """Return the sign colour of a bias, grey when it is about zero."""
     if not np.isfinite(bias) or abs(bias) < 1e-3 * scale:
         return QColor(ZERO_BIAS)
-    return QColor(NEGATIVE if bias < 0 else POSITIVE)
+    return negative_color() if bias < 0 else positive_color()
 
 
 def bias_fraction(bias: float, scale: float) -> float:
