@@ -6,11 +6,13 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QToolBar,
     QToolButton,
     QUndoView,
@@ -19,27 +21,42 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.gui import dialogs
+from nnstudio.gui.advanced_settings import install_advanced_settings
 from nnstudio.gui.autosave import Autosaver, find_recoveries
 from nnstudio.gui.canvas.view import NetworkCanvas
 from nnstudio.gui.clipboard import LayerClipboard
 from nnstudio.gui.commands import set_dataset
+from nnstudio.gui.dock_tabs import StaleTabBarCleaner
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.export_menu import ExportMenu
+from nnstudio.gui.figure_menu import install_figure_menu
 from nnstudio.gui.files import FileActions
 from nnstudio.gui.icons import icon
 from nnstudio.gui.importing import DataImporter
+from nnstudio.gui.insight import install_insight
 from nnstudio.gui.inspector import LayerInspector
+from nnstudio.gui.keyboard import install_keyboard
+from nnstudio.gui.many_seeds import install_many_seeds
+from nnstudio.gui.perceptron_link import MISCLASSIFIED_DOCK, PerceptronLink
 from nnstudio.gui.plots.boundary_panel import BoundaryPanel
 from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.plots.misclassified_plot import MisclassifiedPlot
+from nnstudio.gui.presentation import install_presentation
 from nnstudio.gui.status import TrainingStatus
 from nnstudio.gui.stepthrough.install import install_stepthrough
 from nnstudio.gui.training_link import TrainingLink
 from nnstudio.gui.training_panel import TrainingPanel
+from nnstudio.gui.weight_editor import install_weight_editor
 from nnstudio.project.boundary import boundary_extent
 from nnstudio.project.generators import add_point, remove_nearest
 from nnstudio.project.model import Project, default_project
 
 log = logging.getLogger(__name__)
+
+# Pixels, used until the user arranges the docks (the layout is saved on closing).
+DEFAULT_PLOT_HEIGHT = 270
+DEFAULT_PLOT_WIDTH = 440
+DEFAULT_LAYER_HEIGHT = 330
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +92,12 @@ class MainWindow(QMainWindow):
         self._add_dock("Layer", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Loss", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # Shown in place of the loss plot while the perceptron rule is the algorithm.
+        self.misclassified_plot = MisclassifiedPlot()
+        self._add_dock(
+            MISCLASSIFIED_DOCK, self.misclassified_plot, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.docks["Loss"], self.docks[MISCLASSIFIED_DOCK])
         self._add_dock(
             "Decision boundary", self.boundary_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -88,6 +111,7 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self.document)
         self.exporter = ExportMenu(self, self.document)
         self.training = TrainingLink(self)
+        self.perceptron = PerceptronLink(self)
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -114,9 +138,25 @@ class MainWindow(QMainWindow):
 
         # step-through mode: its docks, actions and menu entries
         self.step_through = install_stepthrough(self)
+        # the Advanced settings dock and Training > Train many seeds
+        self.advanced_settings = install_advanced_settings(self)
+        self.many_seeds = install_many_seeds(self)
+        # setting single weights by hand: canvas mouse handling and the Weight dock
+        self.weight_panel = install_weight_editor(self)
+        # neuron maps, diagnostics and activations on hover
+        self.insight = install_insight(self)
+        # for the front of a class: figure export, presentation mode, keyboard help;
+        # installed last, so the keyboard help and tooltips see every dock and action
+        self.figure_menu = install_figure_menu(self)
+        self.presentation = install_presentation(self)
+        install_keyboard(self)
 
+        self._scroll_side_docks()
+        # The settings column runs the full height; the plots sit under the canvas.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resize(1280, 820)
         self._restore_layout()
+        self.tab_bar_cleaner = StaleTabBarCleaner(self)
         # Let every view show the first project as if it had just been opened.
         self.document.project_replaced.emit()
 
@@ -129,12 +169,32 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.docks[title] = dock
 
+    def _scroll_side_docks(self) -> None:
+        """Put each side dock's panel in a scroll area, so the window fits a 768-pixel screen.
+
+        Stacked at their natural heights, the Layer and Training panels alone made
+        the window's minimum height above 900 pixels.
+        """
+        side = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea)
+        for dock in self.docks.values():
+            if self.dockWidgetArea(dock) not in side or isinstance(dock.widget(), QScrollArea):
+                continue
+            scroll = QScrollArea()
+            scroll.setObjectName(f"scroll {dock.windowTitle()}")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(dock.widget())
+            dock.setWidget(scroll)
+
     def _create_actions(self) -> None:
         stack = self.document.undo_stack
         self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
+        # Keys of standard shortcuts differ by platform; install_keyboard adds them.
+        self.undo_action.setToolTip("Undo the last edit")
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
+        self.redo_action.setToolTip("Redo the last undone edit")
 
         self.add_layer_action = self._action(
             "Add &layer", self.canvas.add_layer, "add-layer", "Ctrl+L"
@@ -163,6 +223,10 @@ class MainWindow(QMainWindow):
         )
         self.fit_action = self._action("&Fit network", self.canvas.fit_all, "zoom-fit", "Ctrl+0")
         self.quit_action = self._action("&Quit", self.close, None, QKeySequence.StandardKey.Quit)
+        self.zoom_in_action.setToolTip("Enlarge the drawing")
+        self.zoom_out_action.setToolTip("Shrink the drawing")
+        self.fit_action.setToolTip("Show the whole network in the canvas (Ctrl+0)")
+        self.quit_action.setToolTip("Close nnstudio; it asks about unsaved changes")
 
     def _action(self, text: str, slot: object, icon_name: str | None, shortcut: object) -> QAction:
         action = QAction(text, self)
@@ -304,5 +368,25 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        # Dock sizes only take effect once the window is shown, so the defaults wait for it.
+        self._needs_default_sizes = state is None or not self.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._needs_default_sizes:
+            self._needs_default_sizes = False
+            self._default_dock_sizes()
+
+    def _default_dock_sizes(self) -> None:
+        """Give the plots and the training settings room when no saved layout exists."""
+        bottom = [self.docks["Loss"], self.docks["Decision boundary"]]
+        self.resizeDocks(bottom, [DEFAULT_PLOT_HEIGHT] * len(bottom), Qt.Orientation.Vertical)
+        self.resizeDocks(bottom, [DEFAULT_PLOT_WIDTH] * len(bottom), Qt.Orientation.Horizontal)
+
+        # The training settings and buttons fit without scrolling; the Layer dock gets the rest.
+        training = self.training_panel.minimumSizeHint()
+        right = [self.docks["Layer"], self.docks["Training"]]
+        heights = [DEFAULT_LAYER_HEIGHT, training.height()]
+        self.resizeDocks(right, heights, Qt.Orientation.Vertical)
+        width = max(training.width(), self.inspector.minimumSizeHint().width())
+        self.resizeDocks(right, [width] * len(right), Qt.Orientation.Horizontal)

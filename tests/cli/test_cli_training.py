@@ -199,7 +199,7 @@ def test_target_accuracy_stops() -> None:
     assert result.returncode == 0, result.stderr
 
     free = direct_run(XOR, 2000)
-    expected = free.history.accuracy.index(1.0) + 1
+    expected = free.history.accuracy.tolist().index(1.0) + 1
 
     data = json_output(result)
     assert data["stop_reason"] == "target accuracy reached"

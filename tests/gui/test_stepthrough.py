@@ -198,7 +198,7 @@ def test_apply_update_and_undo(worked: tuple[MainWindow, StepThroughPanel], qtbo
     after = weights(window)
     for name, expected in zip(("hidden 1", "output"), sgd["weights_after"], strict=True):
         np.testing.assert_allclose(after[name], expected["W"], rtol=1e-12, atol=1e-15)
-    assert window.document.project.history.loss == []
+    assert len(window.document.project.history) == 0
     assert panel.title.text() == "Forward: hidden 1"
     go_to(qtbot, panel, "Loss")
     assert float(panel.summary.text().split(" = ")[2].split(":")[0]) < 0.675122

@@ -1,0 +1,70 @@
+"""The first-start dock layout: no stale tab bars, and a window that fits a laptop screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtWidgets import QTabBar, QToolButton
+
+from nnstudio.gui.main_window import DEFAULT_PLOT_HEIGHT, MainWindow
+
+pytestmark = pytest.mark.timeout(60)
+
+WindowFactory = Callable[..., MainWindow]
+LAPTOP_HEIGHT = 768  # pixels of a small laptop screen, without the desktop's panels
+
+
+def shown_window(make_window: WindowFactory, qtbot: object) -> MainWindow:
+    window = make_window()
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)  # type: ignore[attr-defined]
+    qtbot.wait(50)  # type: ignore[attr-defined]
+    return window
+
+
+def visible_tab_texts(window: MainWindow) -> list[list[str]]:
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
+    return sorted([bar.tabText(i) for i in range(bar.count())] for bar in bars if bar.isVisible())
+
+
+def test_only_live_tab_bars_visible(make_window: WindowFactory, qtbot: object) -> None:
+    window = shown_window(make_window, qtbot)
+
+    # One bar per tab group, and no stale copy of an older group's bar.
+    assert visible_tab_texts(window) == [
+        ["Decision boundary", "Matrices"],
+        ["Layer", "Weight", "Diagnostics"],
+        ["Training", "Step through", "Advanced"],
+    ]
+
+
+def test_window_fits_laptop_screen(make_window: WindowFactory) -> None:
+    window = make_window()
+
+    assert window.minimumSizeHint().height() <= LAPTOP_HEIGHT
+    assert window.minimumSizeHint().width() <= 1024
+
+
+def test_plots_get_default_height(make_window: WindowFactory, qtbot: object) -> None:
+    window = shown_window(make_window, qtbot)
+
+    # Qt shares out what the canvas leaves, so allow some pixels less than asked;
+    # without the default sizes both plots were about 115 pixels high.
+    for title in ("Loss", "Decision boundary"):
+        assert window.docks[title].height() >= 0.8 * DEFAULT_PLOT_HEIGHT
+
+
+def test_training_buttons_visible_at_start(make_window: WindowFactory, qtbot: object) -> None:
+    window = shown_window(make_window, qtbot)
+    scroll = window.docks["Training"].widget()
+
+    # The Train button sits inside the visible part of the scroll area.
+    train_button = next(
+        button
+        for button in window.training_panel.findChildren(QToolButton)
+        if button.defaultAction() is window.training.train_action
+    )
+    bottom = train_button.mapTo(scroll, train_button.rect().bottomLeft()).y()
+    assert bottom <= scroll.height()
