@@ -10,22 +10,32 @@ edge, so after each layout change every other tab bar of the window is hidden.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
 ADJACENT_PIXELS = 3  # maximum gap between a dock's bottom edge and its tab bar
 
 
-def hide_stale_tab_bars(window: QMainWindow) -> None:
-    """Hide every tab bar of ``window`` that is not right below a visible dock."""
+def hide_stale_tab_bars(window: QMainWindow, spare: Collection[QTabBar] = ()) -> list[QTabBar]:
+    """Hide the tab bars of ``window`` that are not right below a visible dock; return them.
+
+    Bars outside the window and the bars in ``spare`` are left alone.
+    """
     docks = [
         dock
         for dock in window.findChildren(QDockWidget)
         if dock.isVisible() and not dock.isFloating()
     ]
+    hidden = []
     for bar in window.findChildren(QTabBar):
-        if bar.parent() is window and bar.isVisible() and not _below_a_dock(bar, docks):
+        if bar.parent() is not window or not bar.isVisible() or bar in spare:
+            continue
+        if window.rect().intersects(bar.geometry()) and not _below_a_dock(bar, docks):
             bar.hide()
+            hidden.append(bar)
+    return hidden
 
 
 def _below_a_dock(bar: QTabBar, docks: list[QDockWidget]) -> bool:
@@ -39,18 +49,27 @@ def _below_a_dock(bar: QTabBar, docks: list[QDockWidget]) -> bool:
 
 
 class StaleTabBarCleaner(QObject):
-    """An event filter that hides stale tab bars once the window has laid out its docks."""
+    """An event filter that hides stale tab bars once the window has laid out its docks.
+
+    A bar that Qt shows again after it was hidden is one Qt still uses, so it
+    is never hidden twice: hiding it again would start another layout pass,
+    and the two would repeat without end.
+    """
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._hidden_once: list[QTabBar] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(lambda: hide_stale_tab_bars(self.window))
+        self._timer.timeout.connect(self._clean)
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.Show, QEvent.Type.Resize, QEvent.Type.LayoutRequest):
             self._timer.start()
         return False
+
+    def _clean(self) -> None:
+        self._hidden_once += hide_stale_tab_bars(self.window, spare=self._hidden_once)

@@ -16,8 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nnstudio.engine.network import Parameters, copy_parameters
-from nnstudio.engine.training import History, Trainer
-from nnstudio.project.boundary import Extent, Plane, boundary_extent, boundary_grid, has_boundary
+from nnstudio.engine.training import Trainer
+from nnstudio.gui.weight_values import WeightRef, write_value
+from nnstudio.project.boundary import (
+    BOUNDARY_LEVEL,
+    Extent,
+    Plane,
+    boundary_extent,
+    boundary_grid,
+    has_boundary,
+)
+from nnstudio.project.contour import contour_segments
 from nnstudio.project.model import Project
 
 BOUNDARY_RESOLUTION = 100
@@ -28,8 +37,8 @@ class TrainingSnapshot:
     """The data that crosses the thread boundary: copies that the worker no longer touches.
 
     ``loss`` and ``accuracy`` hold only the epochs finished since the previous
-    snapshot of the run (the final snapshot included), so the receiver appends
-    them to the history it keeps.
+    snapshot of the run (the final snapshot included) that the worker's history
+    still keeps, so the receiver appends them to the history it keeps.
     """
 
     run_id: int
@@ -42,12 +51,23 @@ class TrainingSnapshot:
     extent: Extent | None
     final: bool
     # "" while running; at the end "completed", "target loss reached", "stopped",
-    # "diverged" or "error"
+    # "diverged" or "error", and "converged" for a perceptron run (perceptron_run.py)
     reason: str
     # The traceback of an unexpected error, for the message's details; "" otherwise.
     details: str = ""
     # Validation loss of the same epochs as ``loss``, NaN without a validation set.
     validation_loss: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    # The epoch number of each entry of ``loss``. The worker's history is bounded
+    # (engine/history.py), so a long run may send fewer entries than epochs.
+    epochs: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Perceptron runs only (perceptron_run.py): the misclassified count of every epoch
+    # finished since the previous snapshot, the last one being epoch ``epoch``, and in
+    # the final snapshot the outcome, such as "converged after 6 epochs: ...".
+    misclassified: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    outcome: str = ""
+    # contour_segments(grid, BOUNDARY_LEVEL), computed here so the GUI thread only draws
+    # it; None when ``grid`` is None.
+    contour: NDArray[np.float64] | None = None
 
 
 class TrainingRun:
@@ -63,13 +83,11 @@ class TrainingRun:
         # Continue the project's history, so epoch numbers and the divergence message
         # count from the project's first epoch.
         history = project.history
-        self.trainer.history = History(
-            list(history.loss), list(history.accuracy), list(history.validation_loss)
-        )
-        self.trainer.epoch = len(history.loss)
+        self.trainer.history = history.copy()
+        self.trainer.epoch = history.epoch_count
 
         self.run_id = run_id
-        done = len(history.loss)
+        done = history.epoch_count
         self.target_epochs = project.run_target_epoch()
         self.dataset = project.dataset.copy()
         # The plane and extent of the boundary, replaced as one tuple when the GUI
@@ -77,12 +95,12 @@ class TrainingRun:
         self.view: tuple[Plane, Extent] | None = None
         if has_boundary(network):
             self.set_columns(columns)
-        self._sent = done  # history entries already sent
+        self._sent = done  # the last epoch already sent
         self._changed = False  # weights changed since the last snapshot
 
     @property
     def epoch(self) -> int:
-        return len(self.trainer.history.loss)
+        return self.trainer.history.epoch_count
 
     @property
     def changed(self) -> bool:
@@ -110,29 +128,30 @@ class TrainingRun:
     def snapshot(self, final: bool = False, reason: str = "") -> TrainingSnapshot:
         network = self.trainer.network
         view = self.view
-        grid = extent = None
+        grid = extent = contour = None
         if view is not None:
             plane, extent = view
             grid = boundary_grid(network, extent, BOUNDARY_RESOLUTION, plane)
+            contour = contour_segments(grid, BOUNDARY_LEVEL)
 
-        # the epochs since the last snapshot
+        # The epochs since the last snapshot that the bounded history still keeps.
         history = self.trainer.history
-        loss = np.array(history.loss[self._sent :], dtype=np.float64)
-        accuracy = np.array(history.accuracy[self._sent :], dtype=np.float64)
-        validation = np.array(history.validation_loss[self._sent :], dtype=np.float64)
-        self._sent = len(history.loss)
+        new = history.epochs > self._sent
+        self._sent = history.epoch_count
         self._changed = False
 
         return TrainingSnapshot(
             run_id=self.run_id,
-            epoch=len(history.loss),
+            epoch=history.epoch_count,
             target_epochs=self.target_epochs,
-            loss=loss,
-            accuracy=accuracy,
-            validation_loss=validation,
+            loss=history.loss[new],
+            accuracy=history.accuracy[new],
+            validation_loss=history.validation_loss[new],
+            epochs=history.epochs[new],
             parameters=copy_parameters(network.parameters),
             grid=grid,  # a new array on every call
             extent=extent,
+            contour=contour,
             final=final,
             reason=reason,
         )
@@ -140,10 +159,22 @@ class TrainingRun:
 
 @dataclass
 class Turn:
-    """The worker's next move: stop, or take one step (with a new learning rate first)."""
+    """The worker's next move: stop, or take one step (with a new learning rate first).
+
+    ``weight_edits`` are values set by hand while the run was paused, oldest
+    first; the worker applies them before the step, or before its final
+    snapshot when it stops.
+    """
 
     stop: bool
     learning_rate: float | None
+    weight_edits: list[tuple[WeightRef, float]] = field(default_factory=list)
+
+
+def apply_weight_edits(parameters: Parameters, edits: list[tuple[WeightRef, float]]) -> None:
+    """Write hand-set values into ``parameters``, in the order they were made."""
+    for ref, value in edits:
+        write_value(parameters, ref, value)
 
 
 class RunControl:
@@ -161,6 +192,7 @@ class RunControl:
         self._learning_rate: float | None = None
         self._ended = False
         self._displaying = False
+        self._weight_edits: list[tuple[WeightRef, float]] = []
 
     @property
     def ended(self) -> bool:
@@ -200,6 +232,11 @@ class RunControl:
         with self._condition:
             self._learning_rate = value
 
+    def queue_weight_edit(self, ref: WeightRef, value: float) -> None:
+        """Hand a value set by hand in the GUI to the worker, for its next turn."""
+        with self._condition:
+            self._weight_edits.append((ref, value))
+
     def expect_display(self) -> None:
         """Mark a snapshot as on its way to the GUI; call this before emitting it."""
         with self._condition:
@@ -231,12 +268,13 @@ class RunControl:
         with self._condition:
             while self._must_wait():
                 self._condition.wait()
+            edits, self._weight_edits = self._weight_edits, []
             if self._stopped:
-                return Turn(stop=True, learning_rate=None)
+                return Turn(stop=True, learning_rate=None, weight_edits=edits)
             if self._paused:
                 self._steps -= 1
             learning_rate, self._learning_rate = self._learning_rate, None
-            return Turn(stop=False, learning_rate=learning_rate)
+            return Turn(stop=False, learning_rate=learning_rate, weight_edits=edits)
 
     def _must_wait(self) -> bool:
         return self._paused and self._steps == 0 and not self._stopped

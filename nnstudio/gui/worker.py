@@ -16,19 +16,37 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.engine.errors import EngineError, TrainingDiverged
-from nnstudio.gui.training_run import RunControl, TrainingRun, TrainingSnapshot
+from nnstudio.gui.perceptron_run import PerceptronRun, make_run
+from nnstudio.gui.training_run import (
+    RunControl,
+    TrainingRun,
+    TrainingSnapshot,
+    apply_weight_edits,
+)
+from nnstudio.gui.weight_values import WeightRef
 from nnstudio.project.model import Project
 
 __all__ = ["TrainingController", "TrainingSnapshot", "TrainingWorker"]
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL = 1 / 30  # seconds between progressed snapshots
+PROGRESS_INTERVAL = 1 / 30  # seconds between progressed snapshots, at least
+# The share of the time left to training when the GUI is slow to draw: after a
+# snapshot that took d seconds to display, the next waits at least
+# d * TRAINING_SHARE / (1 - TRAINING_SHARE) seconds.
+TRAINING_SHARE = 0.75
 DISPLAY_TIMEOUT = 0.5  # seconds the worker waits at most for the GUI to draw a snapshot
 SHUTDOWN_TIMEOUT_MS = 2000
+# The event that releases a worker waiting for its snapshot to be drawn. It is
+# posted below Qt's low priority, which repaints use, so it runs after every event
+# that the snapshot's slots posted. DISPLAY_PASSES such events in a row also let
+# the repaints and layouts that those events post run while the worker still waits.
+_DISPLAYED_EVENT = QEvent.Type(QEvent.registerEventType())
+_DISPLAYED_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1
+DISPLAY_PASSES = 2
 
 
 class TrainingWorker(QObject):
@@ -46,11 +64,12 @@ class TrainingWorker(QObject):
     finished = Signal(object)
     failed = Signal(str, object)
 
-    def __init__(self, run: TrainingRun, control: RunControl) -> None:
+    def __init__(self, run: TrainingRun | PerceptronRun, control: RunControl) -> None:
         super().__init__()
         self._run = run
         self._control = control
         self._last_progress = 0.0
+        self._interval = PROGRESS_INTERVAL
 
     # thread-safe controls, called from the GUI thread
 
@@ -96,6 +115,7 @@ class TrainingWorker(QObject):
     def _train(self) -> str:
         while True:
             turn = self._control.next_turn(before_waiting=self._flush)
+            apply_weight_edits(self._run.trainer.network.parameters, turn.weight_edits)
             if turn.stop:
                 return "stopped"
             if turn.learning_rate is not None:
@@ -103,7 +123,7 @@ class TrainingWorker(QObject):
             reason = self._run.step()
             if reason:
                 return reason
-            if time.monotonic() - self._last_progress >= PROGRESS_INTERVAL:
+            if time.monotonic() - self._last_progress >= self._interval:
                 self._emit_progress()
 
     def _flush(self) -> None:
@@ -114,9 +134,15 @@ class TrainingWorker(QObject):
     def _emit_progress(self) -> None:
         snapshot = self._run.snapshot()
         self._control.expect_display()
+        sent = time.monotonic()
         self.progressed.emit(snapshot)
         self._control.wait_until_displayed(DISPLAY_TIMEOUT)
         self._last_progress = time.monotonic()
+
+        # A slow redraw (a busy machine, a big window) gets fewer snapshots, so
+        # that drawing never takes more than 1 - TRAINING_SHARE of the run.
+        display = self._last_progress - sent
+        self._interval = max(PROGRESS_INTERVAL, display * TRAINING_SHARE / (1 - TRAINING_SHARE))
 
     def _final_snapshot(self, reason: str) -> TrainingSnapshot:
         try:
@@ -135,7 +161,7 @@ class _Run:
     thread: QThread
     worker: TrainingWorker
     control: RunControl
-    run: TrainingRun
+    run: TrainingRun | PerceptronRun
 
 
 class TrainingController(QObject):
@@ -164,6 +190,8 @@ class TrainingController(QObject):
         self._control: RunControl | None = None  # the current run's
         self._listening: int | None = None  # the run whose signals are forwarded
         self._displayed_run = 0
+        self._display_passes = 0
+        self._display_holds = 0
 
     @property
     def state(self) -> str:
@@ -185,7 +213,7 @@ class TrainingController(QObject):
         first. Raises EngineError, and starts nothing, when the project cannot
         be trained (an invalid drawing, or a loss that does not fit the output).
         """
-        run = TrainingRun(project, self._run_id + 1, columns)
+        run = make_run(project, self._run_id + 1, columns)
         self._stop_runs()
         self._join_stopped_runs()
         self._run_id = self._listening = run.run_id
@@ -248,6 +276,15 @@ class TrainingController(QObject):
         if self._state != "idle" and self._control is not None:
             self._control.set_learning_rate(value)
 
+    def set_weight(self, ref: WeightRef, value: float) -> None:
+        """Give a paused run a weight set by hand; it takes effect before the run's next step.
+
+        The run keeps its optimizer state, epoch and history. Idle, there is no
+        run to tell. While running, the caller must not edit weights at all.
+        """
+        if self._state == "paused" and self._control is not None:
+            self._control.queue_weight_edit(ref, value)
+
     def shutdown(self) -> None:
         """Stop every run and join its thread; safe to call twice and while idle.
 
@@ -265,12 +302,38 @@ class TrainingController(QObject):
     def _on_progressed(self, snapshot: TrainingSnapshot) -> None:
         if snapshot.run_id == self._listening:
             self.snapshot_received.emit(snapshot)
-        # Release the worker once the repaints this snapshot caused have run too.
+        # Release the worker once the repaints this snapshot caused have run too:
+        # while it trains, every Python call of a repaint waits for the GIL.
         self._displayed_run = snapshot.run_id
-        QTimer.singleShot(0, self._on_displayed)
+        if self._display_holds == 0:
+            self._post_displayed(DISPLAY_PASSES)
 
-    @Slot()
-    def _on_displayed(self) -> None:
+    def hold_display(self) -> None:
+        """Keep the worker waiting for the current snapshot until release_display().
+
+        For a receiver that draws a snapshot over several turns of the event
+        loop, so that the window handles input between them. Call this in the
+        slot of snapshot_received, and release_display() once the last part is drawn.
+        """
+        self._display_holds += 1
+
+    def release_display(self) -> None:
+        """End one hold_display(); after the last, the worker goes on once the repaints ran."""
+        self._display_holds = max(self._display_holds - 1, 0)
+        if self._display_holds == 0:
+            self._post_displayed(DISPLAY_PASSES)
+
+    def _post_displayed(self, passes: int) -> None:
+        event = QEvent(_DISPLAYED_EVENT)
+        self._display_passes = passes
+        QCoreApplication.postEvent(self, event, _DISPLAYED_PRIORITY)
+
+    def customEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() != _DISPLAYED_EVENT:
+            return
+        if self._display_passes > 1:
+            self._post_displayed(self._display_passes - 1)
+            return
         run = self._runs.get(self._displayed_run)
         if run is not None:
             run.control.displayed()

@@ -3,7 +3,9 @@
 A network with two inputs is drawn over the plane of both. A network with more
 inputs is drawn over a chosen pair of them, with every other input held at its
 mean over the dataset (a ``Plane``). Networks with one input have no plane, so
-callers check ``has_boundary(network)`` first.
+callers check ``has_boundary(network)`` first. The same plane also gives every
+neuron's activation: over the grid (``neuron_grids``, the neuron maps) and at one
+point (``activations_at``, the values shown while the mouse is over the plot).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ Extent = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
 
 MARGIN_FRACTION = 0.25
 MIN_MARGIN = 0.5
+# The output value the decision boundary's contour follows: the middle of 0 .. 1.
+BOUNDARY_LEVEL = 0.5
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,7 @@ def boundary_grid(
     if resolution < 2:
         raise EngineError(f"the boundary resolution must be at least 2, got {resolution}")
 
-    # grid points, x varying fastest so the reshape below is row-major
-    x_min, x_max, y_min, y_max = extent
-    xs = np.linspace(x_min, x_max, resolution)
-    ys = np.linspace(y_min, y_max, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    points = np.column_stack([gx.ravel(), gy.ravel()])
+    points = grid_points(extent, resolution)
 
     # Weights on their way to diverging may overflow, here or in the cast to
     # float32; the grid then shows inf or NaN.
@@ -107,6 +106,69 @@ def boundary_grid(
         inputs = points if plane is None else plane.network_inputs(points)
         values = _boundary_values(network, network.predict(inputs))
         return np.ascontiguousarray(values.reshape(resolution, resolution), dtype=np.float32)
+
+
+def grid_points(extent: Extent, resolution: int) -> NDArray[np.float64]:
+    """Return the (resolution**2, 2) points of a grid over ``extent``, x varying fastest.
+
+    Reshaping a value per point to (resolution, resolution) gives the row-major
+    layout of ``boundary_grid``: row i is y = y_min + i * dy.
+    """
+    x_min, x_max, y_min, y_max = extent
+    xs = np.linspace(x_min, x_max, resolution)
+    ys = np.linspace(y_min, y_max, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def neuron_grids(
+    network: Network, extent: Extent, resolution: int = 41, plane: Plane | None = None
+) -> dict[str, NDArray[np.float32]]:
+    """Return every layer's activations over the grid of ``boundary_grid``, in one forward pass.
+
+    Each entry, keyed by layer name in the network's order (the input layer left
+    out), has shape (units, resolution, resolution): entry[k] is neuron k's
+    activation a = f(z) laid out as ``boundary_grid`` lays out the output. Values
+    are float32 and may be NaN or infinite while the weights diverge.
+    """
+    if plane is None and network.spec.input_units != 2:
+        raise EngineError(
+            "neuron maps need exactly two inputs, or a plane over two of them; "
+            f"this network has {network.spec.input_units}"
+        )
+    if resolution < 2:
+        raise EngineError(f"the neuron map resolution must be at least 2, got {resolution}")
+    points = grid_points(extent, resolution)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        inputs = points if plane is None else plane.network_inputs(points)
+        run = network.forward(inputs)
+        grids = {}
+        for name in network.spec.order:
+            values = run.a[name].T.reshape(-1, resolution, resolution)
+            grids[name] = np.ascontiguousarray(values, dtype=np.float32)
+    return grids
+
+
+def activations_at(
+    network: Network, x: float, y: float, plane: Plane | None = None
+) -> dict[str, NDArray[np.float64]]:
+    """Return every layer's activations (units,) at the point (x, y) of the input plane.
+
+    The input layer is included under its name, with the values the network
+    receives (standardized when the dataset standardizes its inputs).
+    """
+    if plane is None and network.spec.input_units != 2:
+        raise EngineError(
+            "a point of the input plane needs exactly two inputs, or a plane over two of "
+            f"them; this network has {network.spec.input_units}"
+        )
+    point = np.array([[x, y]], dtype=np.float64)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        inputs = point if plane is None else plane.network_inputs(point)
+        run = network.forward(inputs)
+    return {name: np.asarray(values[0], dtype=np.float64) for name, values in run.a.items()}
 
 
 def _boundary_values(network: Network, output: NDArray[np.floating]) -> NDArray[np.floating]:

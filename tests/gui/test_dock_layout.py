@@ -25,8 +25,13 @@ def shown_window(make_window: WindowFactory, qtbot: object) -> MainWindow:
 
 
 def visible_tab_texts(window: MainWindow) -> list[list[str]]:
-    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
-    return sorted([bar.tabText(i) for i in range(bar.count())] for bar in bars if bar.isVisible())
+    """Return the tabs of each tab bar the user can see: visible and inside the window."""
+    bars = [
+        bar
+        for bar in window.findChildren(QTabBar)
+        if bar.parent() is window and bar.isVisible() and window.rect().intersects(bar.geometry())
+    ]
+    return sorted([bar.tabText(i) for i in range(bar.count())] for bar in bars)
 
 
 def test_only_live_tab_bars_visible(make_window: WindowFactory, qtbot: object) -> None:
@@ -68,3 +73,15 @@ def test_training_buttons_visible_at_start(make_window: WindowFactory, qtbot: ob
     )
     bottom = train_button.mapTo(scroll, train_button.rect().bottomLeft()).y()
     assert bottom <= scroll.height()
+
+
+def test_cleaner_settles_when_idle(make_window: WindowFactory, qtbot: object) -> None:
+    window = shown_window(make_window, qtbot)
+    runs = []
+    window.tab_bar_cleaner._timer.timeout.connect(lambda: runs.append(1))
+
+    qtbot.wait(500)  # type: ignore[attr-defined]
+
+    # An idle window lays out nothing, so the cleaner has nothing to do; hiding a
+    # bar that Qt shows again would make it run hundreds of times a second.
+    assert len(runs) <= 2

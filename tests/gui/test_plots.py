@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
@@ -10,6 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from nnstudio.engine.training import History
 from nnstudio.gui.plots.boundary_plot import NO_BOUNDARY_TEXT, BoundaryPlot
 from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.project.contour import contour_segments
 
 WAIT_MS = 5000
 
@@ -176,15 +178,32 @@ def test_axis_labels_and_image_settings(boundary_plot):
     assert tuple(image.getLevels()) == (0.0, 1.0)
 
 
-def test_image_follows_every_grid_and_the_contour_catches_up(qtbot, boundary_plot):
-    extent = (0.0, 1.0, 0.0, 1.0)
-    grids = [np.full((20, 20), value, np.float32) for value in np.linspace(0, 1, 20)]
-    for grid in grids:
+def test_image_and_contour_follow_every_grid(qtbot, boundary_plot):
+    extent = (0.0, 1.0, 0.0, 1.0)  # 20 grid points across: x = column / 19
+    for column in range(1, 19):
+        grid = np.zeros((20, 20), np.float32)
+        grid[:, column:] = 1.0
         boundary_plot.set_grid(grid, extent)
         assert boundary_plot.image_item.image is not None
         np.testing.assert_array_equal(boundary_plot.image_item.image, grid)
-    assert boundary_plot.isocurve_data() is not grids[-1]  # throttled during the burst
-    qtbot.waitUntil(lambda: boundary_plot.isocurve_data() is grids[-1], timeout=WAIT_MS)
+        # the 0.5 line runs halfway between the last 0 column and the first 1 column
+        np.testing.assert_array_equal(boundary_plot.contour()[:, :, 0], column - 0.5)
+
+    # The line is drawn there: dark on the line, the colour of class 0 beside it.
+    qtbot.wait(50)
+    image = boundary_plot.grab().toImage()
+    on_line = _colour_at(boundary_plot, image, (18 - 0.5) / 19, 0.5)
+    beside = _colour_at(boundary_plot, image, (18 - 3) / 19, 0.5)
+    assert max(on_line.red(), on_line.green(), on_line.blue()) < 80
+    assert beside.blue() > beside.red() + 80
+
+
+def test_a_contour_sent_with_the_grid_is_drawn_as_sent(boundary_plot):
+    grid = np.zeros((10, 10), np.float32)
+    grid[:, 5:] = 1.0
+    sent = np.array([[[4.5, -0.5], [4.5, 9.5]]])
+    boundary_plot.set_grid(grid, (0.0, 1.0, 0.0, 1.0), sent)
+    np.testing.assert_array_equal(boundary_plot.contour(), sent)
 
 
 def test_a_grid_with_nan_does_not_break_the_plot(qtbot, boundary_plot):
@@ -195,3 +214,22 @@ def test_a_grid_with_nan_does_not_break_the_plot(qtbot, boundary_plot):
     boundary_plot.set_grid(grid, (0.0, 1.0, 0.0, 1.0))
     assert not boundary_plot.grab().toImage().isNull()
     assert np.isnan(boundary_plot.value_at(0.4, 0.4))
+
+
+def test_contour_matches_pyqtgraphs_isocurve_on_a_smooth_grid():
+    # pyqtgraph's own marching squares, an independent implementation, on a grid
+    # without saddle cells (where the two may resolve a cell differently).
+    rows, columns = np.mgrid[0:60, 0:80]
+    grid = 1 / (1 + np.exp(-(3 * np.sin(columns / 9) + (rows - 30) / 8)))
+    reference = pg.functions.isocurve(grid.T, 0.5, connected=False, extendToEdge=True)
+    # pyqtgraph puts grid point (i, j) at (j + 0.5, i + 0.5), the centre of its pixel.
+    expected = sorted(
+        tuple(sorted((round(x - 0.5, 9), round(y - 0.5, 9)) for x, y in pair))
+        for pair in reference
+    )
+    got = sorted(
+        tuple(sorted((round(x, 9), round(y, 9)) for x, y in segment))
+        for segment in contour_segments(grid, 0.5)
+    )
+    assert len(got) > 100
+    assert got == expected

@@ -266,7 +266,8 @@ def test_learning_rate_changes_at_the_next_step(qtbot, controller, recorder):
     trainer.step()
     trainer.set_learning_rate(3.0)
     trainer.step()
-    assert recorder.loss().tolist() == trainer.history.loss  # same run, not a restart
+    # same run, not a restart
+    np.testing.assert_array_equal(recorder.loss(), trainer.history.loss)
     _assert_same_parameters(recorder.snapshots[1].parameters, trainer.network.parameters)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -72,10 +72,14 @@ class BoundaryPanel(QWidget):
         columns_changed(object): the (x, y) input columns the plane now spans.
         point_clicked(float, float, bool): a click on the plot at data coordinates x, y;
             True for the left button (add a point), False for the right (remove one).
+        point_hovered(float, float): the mouse moved over the plot, now at data x, y.
+        hover_ended: the mouse left the plot.
     """
 
     columns_changed = Signal(object)
     point_clicked = Signal(float, float, bool)
+    point_hovered = Signal(float, float)
+    hover_ended = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +97,9 @@ class BoundaryPanel(QWidget):
             "Class of the point a left click adds; a right click removes the nearest point"
         )
         self.plot.plot_widget.scene().sigMouseClicked.connect(self._on_plot_clicked)
+        # Hovering only watches moves, so clicks still add and remove points.
+        self.plot.plot_widget.scene().sigMouseMoved.connect(self._on_plot_hovered)
+        self.plot.plot_widget.viewport().installEventFilter(self)
         # A right click removes a point, so it does not open pyqtgraph's menu.
         self.plot.plot_widget.getPlotItem().setMenuEnabled(False)
         self.plot.plot_widget.getPlotItem().getViewBox().setMenuEnabled(False)
@@ -178,6 +185,19 @@ class BoundaryPanel(QWidget):
             return
         event.accept()  # type: ignore[attr-defined]
         self.point_clicked.emit(point.x(), point.y(), button == Qt.MouseButton.LeftButton)
+
+    def _on_plot_hovered(self, scene_pos: QPointF) -> None:
+        view = self.plot.plot_widget.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            self.hover_ended.emit()
+            return
+        point = view.mapSceneToView(scene_pos)
+        self.point_hovered.emit(point.x(), point.y())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hover_ended.emit()
+        return False
 
     def _on_columns_edited(self, _index: int) -> None:
         self._show_points()

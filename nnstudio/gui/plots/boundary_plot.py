@@ -1,33 +1,37 @@
 """The decision boundary: the network's output as a heatmap over its two inputs.
 
-A diverging blue-white-orange colormap puts white at 0.5, so the two classes
-read as blue and orange (a pair colour-blind viewers tell apart), and the 0.5
-isocurve draws the boundary itself. The data points use the same colours, so a
+A diverging colormap of the current palette (blue-white-orange by default)
+puts white at 0.5, so the two classes read as two colours that colour-blind
+viewers tell apart, and the 0.5
+contour draws the boundary itself. The data points use the same colours, so a
 point whose colour differs from the ground under it is misclassified.
+
+The contour is a set of straight segments (project/contour.py). The training
+worker sends them with each grid, so during a run the GUI thread only turns
+them into a path. For any other grid the plot computes the contour itself.
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
-from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QStackedLayout, QWidget
 
+from nnstudio.gui.look import current_look
+from nnstudio.gui.plots import style
 from nnstudio.gui.plots.style import make_plot_widget
-from nnstudio.project.boundary import Extent
+from nnstudio.project.boundary import BOUNDARY_LEVEL, Extent
+from nnstudio.project.contour import contour_segments
 
-# ColorBrewer PuOr's orange half with a blue in place of purple, white at 0.5.
-BOUNDARY_COLORMAP = pg.ColorMap(
-    pos=[0.0, 0.25, 0.5, 0.75, 1.0],
-    color=["#2166ac", "#92c5de", "#ffffff", "#fdb863", "#e66101"],
-)
+# The default palette's colormap; the plot draws with style.boundary_colormap().
+BOUNDARY_COLORMAP = style.boundary_colormap()
 OUTLINE = "#1a1a1a"
-ISOCURVE_INTERVAL = 0.1  # seconds; an isocurve costs several ms, the image under one
+POINT_SIZE = 16  # pixels across a data point in the normal look
 NO_BOUNDARY_TEXT = "The decision boundary needs exactly two inputs"
 
 
@@ -45,17 +49,18 @@ class BoundaryPlot(QWidget):
         self.plot_widget = make_plot_widget("x₁", "x₂")
         item = self.plot_widget.getPlotItem()
         self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setColorMap(BOUNDARY_COLORMAP)
+        self.image_item.setColorMap(style.boundary_colormap())
         item.addItem(self.image_item)
-        self._isocurve = pg.IsocurveItem(
-            level=0.5, pen=pg.mkPen(OUTLINE, width=2), axisOrder="row-major"
-        )
-        self._isocurve.setParentItem(self.image_item)
+        # A child of the image, in its pixel units: grid point (i, j) is the centre
+        # of pixel (j, i), so the contour's grid-index points move by half a pixel.
+        self._contour_item = QGraphicsPathItem(self.image_item)
+        self._contour_item.setPos(0.5, 0.5)
+        self._contour_item.setPen(_contour_pen())
         # Cells where the output is NaN or infinite (a diverging run) in one marked colour.
         self.invalid_item = pg.ImageItem(axisOrder="row-major")
         self.invalid_item.setZValue(5)
         item.addItem(self.invalid_item)
-        self._scatter = pg.ScatterPlotItem(size=16, pen=pg.mkPen(OUTLINE, width=2))
+        self._scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=style.pen(OUTLINE, 2))
         self._scatter.setZValue(10)
         item.addItem(self._scatter)
 
@@ -67,34 +72,46 @@ class BoundaryPlot(QWidget):
         self._pages.addWidget(self.plot_widget)
         self._pages.addWidget(self._message)
 
-        # The isocurve follows the image at most every ISOCURVE_INTERVAL; the timer
-        # draws the last grid of a burst once the interval has passed.
-        self._isocurve_timer = QTimer(self)
-        self._isocurve_timer.setSingleShot(True)
-        self._isocurve_timer.timeout.connect(self._on_isocurve_due)
-        self._isocurve_drawn_at = -math.inf
-
         self._grid: NDArray[np.float32] | None = None
         self._extent: Extent | None = None
+        self._contour = np.zeros((0, 2, 2))
+        self._points: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+
+    def restyle(self) -> None:
+        """Draw again in the current look: palette, axis fonts and line widths."""
+        style.style_plot(self.plot_widget)
+        self.image_item.setColorMap(style.boundary_colormap())
+        self._contour_item.setPen(_contour_pen())
+        self._scatter.setPen(style.pen(OUTLINE, 2))
+        self._scatter.setSize(POINT_SIZE * current_look().scale)
+        if self._points is not None:
+            self.set_points(*self._points)
 
     def set_points(self, X: NDArray[np.floating], labels: NDArray[np.integer]) -> None:
         """Show the samples X (samples, features) at their first two inputs, coloured by class."""
         X = np.asarray(X, dtype=np.float64)
         labels = np.asarray(labels, dtype=np.int64)
+        self._points = (X, labels)
         if X.ndim != 2 or X.shape[1] < 2 or len(X) == 0:
             self._scatter.clear()
             return
         classes = max(int(labels.max()) + 1, 2)
-        brushes = [
-            QBrush(BOUNDARY_COLORMAP.map(c / (classes - 1), mode="qcolor")) for c in range(classes)
-        ]
+        colormap = style.boundary_colormap()
+        brushes = [QBrush(colormap.map(c / (classes - 1), mode="qcolor")) for c in range(classes)]
         self._scatter.setData(x=X[:, 0], y=X[:, 1], brush=[brushes[c] for c in labels])
 
-    def set_grid(self, grid: NDArray[np.floating] | None, extent: Extent | None) -> None:
+    def set_grid(
+        self,
+        grid: NDArray[np.floating] | None,
+        extent: Extent | None,
+        contour: NDArray[np.float64] | None = None,
+    ) -> None:
         """Show ``grid`` (rows = y from y_min, columns = x from x_min) over ``extent``.
 
         Grid points lie on the extent's edges, as boundary_grid makes them, so
         each image pixel is centred on its grid point. None shows a message.
+        ``contour`` is contour_segments(grid, BOUNDARY_LEVEL) when the caller has
+        it already; None computes it here.
         """
         if grid is None or extent is None:
             self._grid = None
@@ -113,12 +130,7 @@ class BoundaryPlot(QWidget):
         if extent != self._extent:
             self.plot_widget.getPlotItem().setRange(rect=rect, padding=0)
         self._grid, self._extent = grid, extent
-
-        wait = self._isocurve_drawn_at + ISOCURVE_INTERVAL - time.monotonic()
-        if wait <= 0:
-            self._draw_isocurve()
-        elif not self._isocurve_timer.isActive():
-            self._isocurve_timer.start(math.ceil(wait * 1000))
+        self._draw_contour(grid, contour)
 
     def _mark_invalid(self, grid: NDArray[np.float32], rect: QRectF) -> None:
         invalid = ~np.isfinite(grid)
@@ -141,19 +153,28 @@ class BoundaryPlot(QWidget):
             return math.nan
         return float(self._grid[row, col])
 
-    def isocurve_data(self) -> NDArray[np.float32] | None:
-        """Return the grid the 0.5 contour was last drawn from (for tests)."""
-        data: NDArray[np.float32] | None = self._isocurve.data
-        return data
+    def contour(self) -> NDArray[np.float64]:
+        """Return the segments the 0.5 contour shows, in grid-index units (see contour.py)."""
+        return self._contour.copy()
 
-    @Slot()
-    def _on_isocurve_due(self) -> None:
-        if self._grid is not None:
-            self._draw_isocurve()
-
-    def _draw_isocurve(self) -> None:
-        self._isocurve_drawn_at = time.monotonic()
+    def _draw_contour(self, grid: NDArray[np.float32], contour: NDArray[np.float64] | None) -> None:
         # The contour of a grid with NaN (weights on their way to diverging) is undefined.
-        grid = self._grid
-        finite = grid is not None and bool(np.isfinite(grid).all())
-        self._isocurve.setData(grid if finite else None)
+        if not np.isfinite(grid).all():
+            contour = np.zeros((0, 2, 2))
+        elif contour is None:
+            contour = contour_segments(grid, BOUNDARY_LEVEL)
+        self._contour = contour
+        points = contour.reshape(-1, 2)
+        path = (
+            pg.arrayToQPath(points[:, 0], points[:, 1], connect="pairs", finiteCheck=False)
+            if len(points)
+            else QPainterPath()
+        )
+        self._contour_item.setPath(path)
+
+
+def _contour_pen() -> QPen:
+    # Round caps join the separate segments as smoothly as one line would.
+    pen: QPen = style.pen(OUTLINE, 2)  # type: ignore[assignment]
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    return pen
