@@ -4,15 +4,16 @@ and how the first weights and biases are drawn.
 Each edit is an undo command, and repeated edits of one field merge into one
 undo step. A field is enabled only where it takes effect: momentum for SGD
 with momentum, the betas and eps for Adam, patience with a validation set.
-Every field is locked while a run is going, because the worker passes only the
-learning rate on to a running trainer.
+While a run is going, only the optimizer and penalty fields stay editable
+(LIVE_SETTINGS): the worker hands them to the running trainer, which keeps its
+optimizer state. The other fields shape the run from its start and are locked.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -52,6 +53,8 @@ MIN_ADAM_EPS = 1e-15  # NOTE: project files accept any eps above 0; the field st
 MAX_TARGET_LOSS = 1e6
 SUGGESTED_TARGET_LOSS = 0.01
 DOCK_TITLE = "Advanced"
+# Settings that the running trainer takes from its next step on (Trainer.change_settings).
+LIVE_SETTINGS = ("momentum", "adam_beta1", "adam_beta2", "adam_eps", "l1", "l2")
 
 
 def install_advanced_settings(window: MainWindow) -> AdvancedSettings:
@@ -70,9 +73,9 @@ def install_advanced_settings(window: MainWindow) -> AdvancedSettings:
     view_menu = menu_named(window, "View")
     if view_menu is not None:
         view_menu.addAction(dock.toggleViewAction())
-    window.training.controller.state_changed.connect(
-        lambda state: panel.set_running(state != "idle")
-    )
+    controller = window.training.controller
+    controller.state_changed.connect(lambda state: panel.set_running(state != "idle"))
+    panel.live_setting_edited.connect(controller.change_setting)
     return panel
 
 
@@ -89,7 +92,12 @@ class AdvancedSettings(QScrollArea):
     """A form of the training settings that the Training dock does not show.
 
     The fields scroll, so a short window still reaches every one of them.
+
+    Signals:
+        live_setting_edited(str, float): a setting of LIVE_SETTINGS and its new value.
     """
+
+    live_setting_edited = Signal(str, float)
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -241,7 +249,7 @@ class AdvancedSettings(QScrollArea):
     # state
 
     def set_running(self, running: bool) -> None:
-        """Lock every field while training runs; unlock those that apply afterwards."""
+        """Lock the fields outside LIVE_SETTINGS while training runs."""
         self._running = running
         self._update_enabled()
 
@@ -304,8 +312,9 @@ class AdvancedSettings(QScrollArea):
             enabled[widget] = gradient
         enabled[self.dtype] = True
         enabled[self.bias_init] = True
+        live = {getattr(self, key) for key in LIVE_SETTINGS}
         for widget, applies in enabled.items():
-            widget.setEnabled(idle and applies)
+            widget.setEnabled((idle or widget in live) and applies)
 
     # edits
 
@@ -313,6 +322,8 @@ class AdvancedSettings(QScrollArea):
         if self._updating or value is None:
             return
         push_setting(self.document, key, value, merge)
+        if key in LIVE_SETTINGS:
+            self.live_setting_edited.emit(key, float(value))
 
     def _on_target_loss_edited(self, merge: bool) -> None:
         checked = self.use_target_loss.isChecked()

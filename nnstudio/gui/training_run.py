@@ -159,7 +159,7 @@ class TrainingRun:
 
 @dataclass
 class Turn:
-    """The worker's next move: stop, or take one step (with a new learning rate first).
+    """The worker's next move: stop, or take one step (with new settings first).
 
     ``weight_edits`` are values set by hand while the run was paused, oldest
     first; the worker applies them before the step, or before its final
@@ -169,6 +169,8 @@ class Turn:
     stop: bool
     learning_rate: float | None
     weight_edits: list[tuple[WeightRef, float]] = field(default_factory=list)
+    # Optimizer and penalty settings changed mid-run, as Trainer.change_settings takes them.
+    settings: dict[str, float] = field(default_factory=dict)
 
 
 def apply_weight_edits(parameters: Parameters, edits: list[tuple[WeightRef, float]]) -> None:
@@ -190,6 +192,7 @@ class RunControl:
         self._steps = 0
         self._stopped = False
         self._learning_rate: float | None = None
+        self._settings: dict[str, float] = {}
         self._ended = False
         self._displaying = False
         self._weight_edits: list[tuple[WeightRef, float]] = []
@@ -231,6 +234,11 @@ class RunControl:
     def set_learning_rate(self, value: float) -> None:
         with self._condition:
             self._learning_rate = value
+
+    def change_setting(self, key: str, value: float) -> None:
+        """Hand a changed optimizer or penalty setting to the worker, for its next step."""
+        with self._condition:
+            self._settings[key] = value
 
     def queue_weight_edit(self, ref: WeightRef, value: float) -> None:
         """Hand a value set by hand in the GUI to the worker, for its next turn."""
@@ -274,7 +282,8 @@ class RunControl:
             if self._paused:
                 self._steps -= 1
             learning_rate, self._learning_rate = self._learning_rate, None
-            return Turn(stop=False, learning_rate=learning_rate, weight_edits=edits)
+            settings, self._settings = self._settings, {}
+            return Turn(False, learning_rate, edits, settings)
 
     def _must_wait(self) -> bool:
         return self._paused and self._steps == 0 and not self._stopped

@@ -120,6 +120,8 @@ class TrainingWorker(QObject):
                 return "stopped"
             if turn.learning_rate is not None:
                 self._run.trainer.set_learning_rate(turn.learning_rate)
+            if turn.settings:
+                self._run.trainer.change_settings(**turn.settings)
             reason = self._run.step()
             if reason:
                 return reason
@@ -275,6 +277,11 @@ class TrainingController(QObject):
         """Use ``value`` from the next step of the current run on; no run, no effect."""
         if self._state != "idle" and self._control is not None:
             self._control.set_learning_rate(value)
+
+    def change_setting(self, key: str, value: float) -> None:
+        """Use a changed optimizer or penalty setting from the next step of the current run on."""
+        if self._state != "idle" and self._control is not None:
+            self._control.change_setting(key, value)
 
     def set_weight(self, ref: WeightRef, value: float) -> None:
         """Give a paused run a weight set by hand; it takes effect before the run's next step.

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
 
+from nnstudio.engine.training import Trainer
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.project.model import Settings
 
@@ -199,14 +200,54 @@ def test_fields_lock_while_training(make_window: WindowFactory, qtbot: object) -
 
     window.training.step_action.trigger()
     assert window.training.controller.state == "paused"
-    for field in (panel.momentum, panel.l1, panel.dtype, panel.validation, panel.bias_init):
+    # Optimizer and penalty settings reach the running trainer; the rest shape a run's start.
+    for field in (panel.momentum, panel.l1, panel.l2):
+        assert field.isEnabled()
+    for field in (panel.dtype, panel.validation, panel.bias_init, panel.init_scale):
         assert not field.isEnabled()
 
     window.training.stop_action.trigger()
     qtbot.waitUntil(lambda: window.training.controller.state == "idle")  # type: ignore[attr-defined]
     assert panel.momentum.isEnabled()
     assert panel.l1.isEnabled()
+    assert panel.dtype.isEnabled()
     assert not panel.adam_beta1.isEnabled()
+
+
+def test_momentum_changes_mid_run(make_window: WindowFactory, qtbot: object) -> None:
+    window = open_advanced(make_window)
+    panel = window.advanced_settings
+    choose(window.training_panel.optimizer, "momentum")
+    project = window.document.project
+    headless = Trainer(
+        project.network(), project.dataset.network_inputs(), project.dataset.y, project.settings
+    )
+    unchanged = Trainer(
+        project.network(), project.dataset.network_inputs(), project.dataset.y, project.settings
+    )
+    controller = window.training.controller
+
+    window.training.step_action.trigger()
+    qtbot.waitUntil(lambda: window.document.project.history.epoch_count == 1)  # type: ignore[attr-defined]
+    type_into(qtbot, panel.momentum, "0.5")
+    window.training.step_action.trigger()
+    qtbot.waitUntil(lambda: window.document.project.history.epoch_count == 2)  # type: ignore[attr-defined]
+    window.training.stop_action.trigger()
+    qtbot.waitUntil(lambda: controller.state == "idle")  # type: ignore[attr-defined]
+
+    # The same two steps headless, with the velocity kept across the change.
+    headless.step()
+    headless.change_settings(momentum=0.5)
+    headless.step()
+    assert window.document.project.settings.momentum == 0.5
+    for name, params in headless.network.parameters.items():
+        np.testing.assert_array_equal(window.document.project.parameters[name].W, params.W)
+    # Keeping momentum 0.9 gives other weights, so the change took effect.
+    unchanged.step()
+    unchanged.step()
+    assert not np.array_equal(
+        unchanged.network.parameters["output"].W, headless.network.parameters["output"].W
+    )
 
 
 def test_perceptron_rule_disables_gradient_fields(make_window: WindowFactory) -> None:
