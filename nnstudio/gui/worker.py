@@ -37,7 +37,7 @@ PROGRESS_INTERVAL = 1 / 30  # seconds between progressed snapshots, at least
 # The share of the time left to training when the GUI is slow to draw: after a
 # snapshot that took d seconds to display, the next waits at least
 # d * TRAINING_SHARE / (1 - TRAINING_SHARE) seconds.
-TRAINING_SHARE = 0.75
+TRAINING_SHARE = 0.85
 DISPLAY_TIMEOUT = 0.5  # seconds the worker waits at most for the GUI to draw a snapshot
 SHUTDOWN_TIMEOUT_MS = 2000
 # The event that releases a worker waiting for its snapshot to be drawn. It is
