@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from nnstudio.gui import commands, dialogs
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.import_dialog import ImportChoices, ImportDialog
+from nnstudio.gui.threads import start_worker_thread
 from nnstudio.project.csv_dataset import build_dataset, find_problem_rows, suggested_output
 from nnstudio.project.csv_table import CsvError, CsvTable, read_table
 from nnstudio.project.datasets import Dataset
@@ -111,7 +112,7 @@ class DataImporter(QObject):
         reader.failed.connect(self._on_failed)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._reader = thread, reader
-        thread.start()
+        start_worker_thread(thread)
 
     @Slot(object)
     def _on_read(self, table: CsvTable) -> None:

@@ -38,6 +38,7 @@ from nnstudio.gui.advanced_settings import menu_named
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.many_seeds_job import ManySeedsJob
 from nnstudio.gui.plots.style import AXIS_COLOUR, make_plot_widget
+from nnstudio.gui.threads import start_worker_thread
 from nnstudio.project.many_seeds import (
     MAX_COPIES,
     SeedGoal,
@@ -206,7 +207,7 @@ class ManySeedsDialog(QDialog):
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._job = thread, job
         self._set_running(True)
-        thread.start()
+        start_worker_thread(thread)
         return True
 
     def cancel(self) -> None:

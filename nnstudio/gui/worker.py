@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from nnstudio.engine.errors import EngineError, TrainingDiverged
 from nnstudio.gui.perceptron_run import PerceptronRun, make_run
+from nnstudio.gui.threads import start_worker_thread
 from nnstudio.gui.training_run import (
     RunControl,
     TrainingRun,
@@ -233,7 +234,7 @@ class TrainingController(QObject):
         thread.finished.connect(self._on_thread_finished)
         self._runs[run.run_id] = _Run(thread, worker, control, run)
         self._control = control
-        thread.start()
+        start_worker_thread(thread)
         self._set_state("paused" if paused else "running")
 
     def pause(self) -> None:

@@ -224,8 +224,7 @@ def test_contour_matches_pyqtgraphs_isocurve_on_a_smooth_grid():
     reference = pg.functions.isocurve(grid.T, 0.5, connected=False, extendToEdge=True)
     # pyqtgraph puts grid point (i, j) at (j + 0.5, i + 0.5), the centre of its pixel.
     expected = sorted(
-        tuple(sorted((round(x - 0.5, 9), round(y - 0.5, 9)) for x, y in pair))
-        for pair in reference
+        tuple(sorted((round(x - 0.5, 9), round(y - 0.5, 9)) for x, y in pair)) for pair in reference
     )
     got = sorted(
         tuple(sorted((round(x, 9), round(y, 9)) for x, y in segment))

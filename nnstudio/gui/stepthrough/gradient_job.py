@@ -8,6 +8,7 @@ import logging
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnstudio.gui.stepthrough.gradient_check import GradientReport, run_gradient_check
+from nnstudio.gui.threads import start_worker_thread
 from nnstudio.project.model import Project
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class GradientJob(QObject):
         worker.finished.connect(self._on_worker_finished)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
-        thread.start()
+        start_worker_thread(thread)
 
     def shutdown(self) -> None:
         """Wait for a running check to end, so its thread never outlives the window."""

@@ -1,0 +1,68 @@
+"""Starting worker threads safely next to PySide's garbage collection.
+
+Python's cyclic garbage collector runs in whichever thread happens to allocate
+when a collection is due. If it runs in a worker thread and frees a wrapper
+of a Qt object that belongs to the GUI thread (a closed dialog or menu still
+caught in a reference cycle), PySide 6.11 deletes the C++ object from the
+worker while the GUI thread may be deleting another one, and the two threads
+can deadlock on Qt's mutex and the GIL. A test run hung this way while a
+large CSV file was read on a worker.
+
+So while any worker thread runs, automatic collection is off and the GUI
+thread collects on a timer instead; the worker never collects.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
+
+COLLECT_INTERVAL_MS = 1000  # collections on the GUI thread while workers run
+
+
+class _GuiThreadCollector(QObject):
+    """Counts running workers; a QObject of the GUI thread, so its slot runs there."""
+
+    def __init__(self) -> None:
+        # Parented to the application, so it and its timer live in the GUI thread.
+        super().__init__(QCoreApplication.instance())
+        self.running = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(COLLECT_INTERVAL_MS)
+        self.timer.timeout.connect(gc.collect)
+
+    def worker_started(self) -> None:
+        self.running += 1
+        gc.disable()
+        self.timer.start()
+
+    @Slot()
+    def worker_finished(self) -> None:
+        self.running = max(0, self.running - 1)
+        if self.running == 0:
+            self.timer.stop()
+            gc.enable()
+
+
+_collector: _GuiThreadCollector | None = None
+
+
+def start_worker_thread(thread: QThread) -> None:
+    """Start ``thread`` with garbage collection moved to the GUI thread until it finishes.
+
+    Call this from the GUI thread. It first collects what is pending, so the
+    worker starts with no garbage to find.
+    """
+    global _collector
+    if _collector is None:
+        _collector = _GuiThreadCollector()
+    gc.collect()
+    _collector.worker_started()
+    thread.finished.connect(_collector.worker_finished)
+    thread.start()
+
+
+def workers_running() -> int:
+    """Return how many threads started here have not finished yet."""
+    return 0 if _collector is None else _collector.running
