@@ -33,7 +33,7 @@ def add_export_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     exporter = commands.add_parser(
         "export",
         prog="nnstudio export",
-        help="write the network and its current weights as ONNX or a Python script",
+        help="write the network and its weights as ONNX, a NumPy script or a PyTorch script",
         description="Write the project's network with its current weights, including the "
         "dataset's input standardization, as a file that runs without nnstudio.",
     )

@@ -81,7 +81,7 @@ class FileActions(QObject):
             self.status.emit(f"Did not open {path.name}")
             return False
         except ProjectError as error:
-            log.warning("could not open %s: %s", path, error)
+            log.warning("could not open a project: %s", error)
             dialogs.show_error(self.window, "Cannot open project", str(error))
             return False
         self.before_replace.emit()

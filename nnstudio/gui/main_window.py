@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 # Pixels, used until the user arranges the docks (the layout is saved on closing).
 DEFAULT_PLOT_HEIGHT = 270
 DEFAULT_PLOT_WIDTH = 440
-DEFAULT_LAYER_HEIGHT = 330
+MIN_LAYER_HEIGHT = 120
+DOCK_TITLE_HEIGHT = 24  # a dock's title bar, above its panel
 
 
 class MainWindow(QMainWindow):
@@ -154,6 +155,10 @@ class MainWindow(QMainWindow):
         self._scroll_side_docks()
         # The settings column runs the full height; the plots sit under the canvas.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Recompute the minimum size now that the side docks scroll; the cached one
+        # (over 900 pixels high) would make the next resize ignore the height.
+        self.layout().invalidate()
+        self.layout().activate()
         self.resize(1280, 820)
         self._restore_layout()
         self.tab_bar_cleaner = StaleTabBarCleaner(self)
@@ -375,7 +380,8 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._needs_default_sizes:
             self._needs_default_sizes = False
-            self._default_dock_sizes()
+            # After the first layout pass, when the docks have their real heights.
+            QTimer.singleShot(0, self, self._default_dock_sizes)
 
     def _default_dock_sizes(self) -> None:
         """Give the plots and the training settings room when no saved layout exists."""
@@ -384,9 +390,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks(bottom, [DEFAULT_PLOT_WIDTH] * len(bottom), Qt.Orientation.Horizontal)
 
         # The training settings and buttons fit without scrolling; the Layer dock gets the rest.
-        training = self.training_panel.minimumSizeHint()
+        training = self.training_panel.sizeHint()
+        training_height = training.height() + DOCK_TITLE_HEIGHT
         right = [self.docks["Layer"], self.docks["Training"]]
-        heights = [DEFAULT_LAYER_HEIGHT, training.height()]
-        self.resizeDocks(right, heights, Qt.Orientation.Vertical)
+        room = sum(dock.height() for dock in right)
+        layer_height = max(MIN_LAYER_HEIGHT, room - training_height)
+        self.resizeDocks(right, [layer_height, training_height], Qt.Orientation.Vertical)
         width = max(training.width(), self.inspector.minimumSizeHint().width())
         self.resizeDocks(right, [width] * len(right), Qt.Orientation.Horizontal)

@@ -48,6 +48,7 @@ SCALE_KEY = "presentation/scale"
 PALETTE_KEY = "appearance/palette"
 # Docks that stay visible in presentation mode; every other dock is hidden.
 KEPT_DOCKS = ("Loss", "Decision boundary")
+DISABLED_TEXT = "#767676"  # high-contrast mode: the darkest grey still unlike black
 SHOWN_WHEN_VISIBLE = ("Misclassified",)  # kept too, when the dock is open on entering
 PLOT_SHARE = 0.42  # of the window's height, for the loss and boundary docks below the canvas
 TOGGLE_KEYS = ("F11",)
@@ -274,6 +275,9 @@ def _high_contrast_palette(base: QPalette) -> QPalette:
         QPalette.ColorRole.ButtonText,
     ):
         palette.setColor(role, QColor("#000000"))
+        # Setting a role for all groups made disabled text black too, so disabled
+        # actions such as Undo looked enabled. Grey #767676 keeps 4.5:1 on white.
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_TEXT))
     return palette
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -88,6 +88,19 @@ def test_presentation_keeps_misclassified_plot(make_window: WindowFactory) -> No
     assert window.presentation.active
     assert window.docks["Misclassified"].isVisible()
     assert not window.docks["Training"].isVisible()
+
+
+def test_presentation_greys_disabled_text(make_window: WindowFactory) -> None:
+    window = make_window()
+    focus(window, window.canvas)
+    press(window, Qt.Key.Key_F11)
+
+    palette = window.palette()
+    disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+    active = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText)
+    assert active == QColor("#000000")
+    assert disabled != active
+    assert not window.undo_action.isEnabled()
 
 
 def test_presentation_scales_caption_and_edges(make_window: WindowFactory) -> None:

@@ -15,9 +15,13 @@ WindowFactory = Callable[..., MainWindow]
 LAPTOP_HEIGHT = 768  # pixels of a small laptop screen, without the desktop's panels
 
 
-def shown_window(make_window: WindowFactory, qtbot: object) -> MainWindow:
+def shown_window(
+    make_window: WindowFactory, qtbot: object, size: tuple[int, int] = (1400, 900)
+) -> MainWindow:
     window = make_window()
-    window.resize(1400, 900)
+    window.hide()  # a first show applies the default dock sizes at the size asked for
+    window._needs_default_sizes = True
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)  # type: ignore[attr-defined]
     qtbot.wait(50)  # type: ignore[attr-defined]
@@ -61,8 +65,12 @@ def test_plots_get_default_height(make_window: WindowFactory, qtbot: object) -> 
         assert window.docks[title].height() >= 0.8 * DEFAULT_PLOT_HEIGHT
 
 
-def test_training_buttons_visible_at_start(make_window: WindowFactory, qtbot: object) -> None:
-    window = shown_window(make_window, qtbot)
+@pytest.mark.parametrize("size", [(1400, 900), (1366, 740)])
+def test_training_buttons_visible_at_start(
+    make_window: WindowFactory, qtbot: object, size: tuple[int, int]
+) -> None:
+    window = shown_window(make_window, qtbot, size)
+    assert window.size().toTuple() == size
     scroll = window.docks["Training"].widget()
 
     # The Train button sits inside the visible part of the scroll area.
