@@ -55,7 +55,8 @@ log = logging.getLogger(__name__)
 
 # Pixels, used until the user arranges the docks (the layout is saved on closing).
 DEFAULT_PLOT_HEIGHT = 270
-DEFAULT_PLOT_WIDTH = 440
+DEFAULT_LOSS_WIDTH = 370
+DEFAULT_BOUNDARY_WIDTH = 570
 MIN_LAYER_HEIGHT = 120
 DOCK_TITLE_HEIGHT = 24  # a dock's title bar, above its panel
 
@@ -387,7 +388,9 @@ class MainWindow(QMainWindow):
         """Give the plots and the training settings room when no saved layout exists."""
         bottom = [self.docks["Loss"], self.docks["Decision boundary"]]
         self.resizeDocks(bottom, [DEFAULT_PLOT_HEIGHT] * len(bottom), Qt.Orientation.Vertical)
-        self.resizeDocks(bottom, [DEFAULT_PLOT_WIDTH] * len(bottom), Qt.Orientation.Horizontal)
+        # The boundary dock also holds the confusion matrix, so it gets the wider share.
+        widths = [DEFAULT_LOSS_WIDTH, DEFAULT_BOUNDARY_WIDTH]
+        self.resizeDocks(bottom, widths, Qt.Orientation.Horizontal)
 
         # The training settings and buttons fit without scrolling; the Layer dock gets the rest.
         training = self.training_panel.sizeHint()
