@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from nnstudio import __version__
 from nnstudio.gui.icons import icon
+
+RECOVERY_NOTICE_MS = 15_000
+SIGNAL_POLL_MS = 200  # how often Python gets the chance to run a Ctrl+C handler
 
 
 def create_application() -> QApplication:
@@ -36,6 +41,26 @@ def main(path: str | None = None) -> int:
 
     window = MainWindow()
     window.show()
-    if not window.offer_recovery() and path is not None:
+    recovered = window.offer_recovery()
+    if path is not None and not recovered:
         window.open_path(Path(path))
+    elif path is not None:
+        window.statusBar().showMessage(
+            f"Opened the recovered work; {Path(path).name} was not opened: use File > Open for it",
+            RECOVERY_NOTICE_MS,
+        )
+    close_on_interrupt(window)
     return app.exec()
+
+
+def close_on_interrupt(window: QWidget) -> QTimer:
+    """Close ``window`` (asking about unsaved changes) on Ctrl+C in the terminal.
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop runs
+    in C++, so a timer gives the interpreter a regular chance to run the handler.
+    """
+    signal.signal(signal.SIGINT, lambda _number, _frame: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
+    return timer
