@@ -46,6 +46,13 @@ class MisclassifiedPlot(QWidget):
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "misclassified")
         style_plot(self.plot_widget)
+        # The count differs from the accuracy of the confusion matrix, which uses the
+        # weights at the end of the epoch; say so where the user reads the curve.
+        self.plot_widget.setToolTip(
+            "Samples the rule got wrong during each epoch, counted when it reached each "
+            "one and before it corrected the weights. The confusion matrix and the "
+            "accuracy use the weights at the end of the epoch, so they can differ."
+        )
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setMouseEnabled(x=True, y=False)
         self._curve = item.plot(pen=pen(CURVE_COLOUR, 2))
