@@ -1,12 +1,12 @@
 """Starting worker threads safely next to PySide's garbage collection.
 
 Python's cyclic garbage collector runs in whichever thread happens to allocate
-when a collection is due. If it runs in a worker thread and frees a wrapper
-of a Qt object that belongs to the GUI thread (a closed dialog or menu still
-caught in a reference cycle), PySide 6.11 deletes the C++ object from the
-worker while the GUI thread may be deleting another one, and the two threads
-can deadlock on Qt's mutex and the GIL. A test run hung this way while a
-large CSV file was read on a worker.
+when a collection is due. It may then run in a worker thread and free the
+wrapper of a Qt object that belongs to the GUI thread, such as a closed dialog
+or menu still caught in a reference cycle. PySide6 6.11.3 then deletes the C++
+object from the worker, and if the GUI thread is deleting another one at that
+moment, the two threads can deadlock on Qt's mutex and the GIL. A test run hung
+this way while a large CSV file was read on a worker.
 
 So while any worker thread runs, automatic collection is off and the GUI
 thread collects on a timer instead; the worker never collects.
