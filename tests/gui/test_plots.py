@@ -156,6 +156,22 @@ def test_points_are_coloured_by_class(qtbot, boundary_plot):
     assert class_1.red() > class_1.blue() + 80
 
 
+def test_point_keeps_white_ring_on_its_own_colour(qtbot, boundary_plot):
+    # Ground of output 0 (blue) under a class-0 point: the point must still stand out.
+    boundary_plot.set_grid(np.zeros((10, 10), np.float32), (-0.5, 1.5, -0.5, 1.5))
+    boundary_plot.set_points(np.array([[0.5, 0.5]]), np.array([0]))
+    qtbot.wait(50)
+    image = boundary_plot.grab().toImage()
+    centre = boundary_plot.plot_widget.getPlotItem().vb.mapViewToScene(QPointF(0.5, 0.5))
+    x, y = round(centre.x()), round(centre.y())
+
+    # Just outside the black outline lies the white ring, whiter than the blue ground.
+    ring = max((image.pixelColor(x + dx, y) for dx in range(9, 13)), key=lambda c: c.lightness())
+    ground = image.pixelColor(x + 30, y)
+    assert ring.lightness() > 230
+    assert ground.lightness() < 200
+
+
 def test_without_a_grid_the_plot_gives_way_to_a_message(boundary_plot):
     boundary_plot.set_grid(None, None)
     assert boundary_plot.findChild(type(boundary_plot._message)).text() == NO_BOUNDARY_TEXT

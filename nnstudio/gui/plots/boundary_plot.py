@@ -32,6 +32,7 @@ from nnstudio.project.contour import contour_segments
 BOUNDARY_COLORMAP = style.boundary_colormap()
 OUTLINE = "#1a1a1a"
 POINT_SIZE = 16  # pixels across a data point in the normal look
+HALO_WIDTH = 6  # pixels the white ring under a point adds to its diameter
 NO_BOUNDARY_TEXT = "The decision boundary needs exactly two inputs"
 
 
@@ -63,6 +64,11 @@ class BoundaryPlot(QWidget):
         self._scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=style.pen(OUTLINE, 2))
         self._scatter.setZValue(10)
         item.addItem(self._scatter)
+        # A white ring under each point: a point has its class's colour, which is also
+        # the ground's colour where it is classified right, and would read as a hole.
+        self._halo = pg.ScatterPlotItem(size=POINT_SIZE + HALO_WIDTH, pen=None, brush="w")
+        self._halo.setZValue(9)
+        item.addItem(self._halo)
 
         # the message shown in place of the plot without two inputs
         self._message = QLabel(NO_BOUNDARY_TEXT)
@@ -84,6 +90,7 @@ class BoundaryPlot(QWidget):
         self._contour_item.setPen(_contour_pen())
         self._scatter.setPen(style.pen(OUTLINE, 2))
         self._scatter.setSize(POINT_SIZE * current_look().scale)
+        self._halo.setSize((POINT_SIZE + HALO_WIDTH) * current_look().scale)
         if self._points is not None:
             self.set_points(*self._points)
 
@@ -94,11 +101,13 @@ class BoundaryPlot(QWidget):
         self._points = (X, labels)
         if X.ndim != 2 or X.shape[1] < 2 or len(X) == 0:
             self._scatter.clear()
+            self._halo.clear()
             return
         classes = max(int(labels.max()) + 1, 2)
         colormap = style.boundary_colormap()
         brushes = [QBrush(colormap.map(c / (classes - 1), mode="qcolor")) for c in range(classes)]
         self._scatter.setData(x=X[:, 0], y=X[:, 1], brush=[brushes[c] for c in labels])
+        self._halo.setData(x=X[:, 0], y=X[:, 1])
 
     def set_grid(
         self,
