@@ -23,6 +23,7 @@ import argparse
 import math
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from nnstudio import __version__, cli_commands, cli_export, cli_figure, cli_gradcheck
@@ -73,9 +74,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def _reject_unknown_command(arguments: list[str]) -> None:
+    """Raise CommandError for "nnstudio WORD FILE...", where WORD is no command and no file."""
+    first = arguments[0] if arguments else ""
+    if len(arguments) < 2 or first.startswith("-") or Path(first).suffix or Path(first).exists():
+        return
+    raise CommandError(
+        f"unknown command {first!r}; the commands are {', '.join(COMMANDS)} "
+        "(see 'nnstudio --help')",
+        EXIT_BAD_INPUT,
+    )
+
+
 def _dispatch(arguments: list[str]) -> int:
     # "nnstudio PROJECT" and a bare "nnstudio" are short for "nnstudio open ...".
     if not arguments or arguments[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        _reject_unknown_command(arguments)
         arguments.insert(0, "open")
     args = build_parser().parse_args(arguments)
 

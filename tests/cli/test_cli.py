@@ -423,3 +423,15 @@ def test_one_epoch_is_one_lecture_step(tmp_path: Path) -> None:
     assert trained.parameters is not None
     np.testing.assert_allclose(trained.parameters["hidden 1"].W, W1, rtol=1e-12)
     np.testing.assert_allclose(trained.parameters["output"].W, W2, rtol=1e-12)
+
+
+def test_unknown_command_named(capsys: pytest.CaptureFixture[str]) -> None:
+    from nnstudio.cli import main
+
+    status = main(["frobnicate", str(EXAMPLES / "xor.nnproj")])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "unknown command 'frobnicate'" in err
+    assert "train" in err
