@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
         """Give the plots and the training settings room when no saved layout exists."""
         bottom = [self.docks["Loss"], self.docks["Decision boundary"]]
         self.resizeDocks(bottom, [DEFAULT_PLOT_HEIGHT] * len(bottom), Qt.Orientation.Vertical)
-        # The boundary dock also holds the confusion matrix, so it gets the wider share.
+        # The boundary dock also contains the confusion matrix, so it gets the wider share.
         widths = [DEFAULT_LOSS_WIDTH, DEFAULT_BOUNDARY_WIDTH]
         self.resizeDocks(bottom, widths, Qt.Orientation.Horizontal)
 
