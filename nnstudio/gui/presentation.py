@@ -248,6 +248,8 @@ def restyle_window(window: MainWindow) -> None:
 
     window.loss_plot.restyle()
     window.boundary_plot.restyle()
+    # The confusion matrix sized its columns for the old font; size them again.
+    window.boundary_panel.confusion.resizeColumnsToContents()
     for plot in window.findChildren(pg.PlotWidget):
         if plot not in (window.loss_plot.plot_widget, window.boundary_plot.plot_widget):
             style_plot(plot)

@@ -103,6 +103,18 @@ def test_presentation_greys_disabled_text(make_window: WindowFactory) -> None:
     assert not window.undo_action.isEnabled()
 
 
+def test_presentation_confusion_headers_fit(make_window: WindowFactory) -> None:
+    window = make_window()
+    window.presentation.set_scale_percent(200)
+    window.presentation.set_active(True)
+
+    table = window.boundary_panel.confusion
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        text = table.horizontalHeaderItem(column).text()
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(text)
+
+
 def test_presentation_scales_caption_and_edges(make_window: WindowFactory) -> None:
     window = make_window(default_project())
     known_weights(window.document)
