@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.gui.combos import keyed_combo, select_key
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.setting_edits import ScientificSpinBox, push_setting
 from nnstudio.project.model import PERCEPTRON
@@ -150,7 +150,7 @@ class AdvancedSettings(QScrollArea):
             f"L2 penalty (weight decay): adds l2/2 × ΣW² to the loss (0 to {MAX_PENALTY:g})"
         )
 
-        self.dtype = _combo(DTYPE_LABELS)
+        self.dtype = keyed_combo(DTYPE_LABELS)
         self.dtype.setToolTip(
             "Floating-point type of the weights, the data and every computation; "
             "changing it draws the first weights again"
@@ -193,7 +193,7 @@ class AdvancedSettings(QScrollArea):
             "The scale s of the uniform (±s), normal (σ = s) and constant (s) initializers "
             "(0 to 100); changing it draws the first weights again"
         )
-        self.bias_init = _combo(BIAS_LABELS)
+        self.bias_init = keyed_combo(BIAS_LABELS)
         self.bias_init.setToolTip("How the first biases are set: 0, or one value for every bias")
         self.bias_value = _number(-MAX_BIAS_VALUE, MAX_BIAS_VALUE, 3, 0.1)
         self.bias_value.setToolTip(
@@ -276,8 +276,8 @@ class AdvancedSettings(QScrollArea):
         ):
             spin.setValue(value)
         self.patience.setValue(s.patience)
-        _select(self.dtype, s.dtype)
-        _select(self.bias_init, s.bias_init)
+        select_key(self.dtype, s.dtype)
+        select_key(self.bias_init, s.bias_init)
         # A target that is off shows the value that ticking its box would set.
         self.use_target_loss.setChecked(s.target_loss is not None)
         target_loss = SUGGESTED_TARGET_LOSS if s.target_loss is None else s.target_loss
@@ -362,19 +362,6 @@ def _number(low: float, high: float, decimals: int, step: float) -> QDoubleSpinB
     spin.setSingleStep(step)
     spin.setKeyboardTracking(False)
     return spin
-
-
-def _combo(labels: dict[str, str]) -> QComboBox:
-    combo = QComboBox()
-    for key, label in labels.items():
-        combo.addItem(label, key)
-    return combo
-
-
-def _select(combo: QComboBox, key: str) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
 
 
 def _heading(text: str) -> QLabel:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.gui.combos import keyed_combo, select_key
 from nnstudio.project.csv_table import CsvError, CsvOptions, CsvTable, parse_text, sniff_options
 
 PREVIEW_ROWS = 20
@@ -51,9 +52,9 @@ class ImportDialog(QDialog):
         self.table: CsvTable | None = None
 
         # options, detected first and changeable
-        self.separator = _combo(SEPARATOR_LABELS)
+        self.separator = keyed_combo(SEPARATOR_LABELS)
         self.header = QCheckBox("First row holds the column names")
-        self.decimal = _combo(DECIMAL_LABELS)
+        self.decimal = keyed_combo(DECIMAL_LABELS)
         self.separator.setToolTip("Character between the fields of a row")
         self.decimal.setToolTip("Character between the whole and the fractional part of a number")
         options = QFormLayout()
@@ -154,9 +155,9 @@ class ImportDialog(QDialog):
             detected = sniff_options(self.sample)
         except CsvError:
             return
-        _select(self.separator, detected.separator or ",")
+        select_key(self.separator, detected.separator or ",")
         self.header.setChecked(bool(detected.has_header))
-        _select(self.decimal, detected.decimal or ".")
+        select_key(self.decimal, detected.decimal or ".")
 
     def _fill_preview(self, table: CsvTable) -> None:
         rows = table.rows[:PREVIEW_ROWS]
@@ -206,16 +207,3 @@ class ImportDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready)
         if self.table is not None and not self.choices().inputs:
             self.message.setText("Tick at least one input column.")
-
-
-def _combo(labels: dict[str, str]) -> QComboBox:
-    combo = QComboBox()
-    for key, label in labels.items():
-        combo.addItem(label, key)
-    return combo
-
-
-def _select(combo: QComboBox, key: str) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.gui import commands
+from nnstudio.gui.combos import keyed_combo, select_key
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.perceptron_settings import ALGORITHM_LABELS, ALGORITHM_TIP, AlgorithmRows
 from nnstudio.project.datasets import BUILTIN_LABELS, builtin_dataset
@@ -72,7 +72,7 @@ class TrainingPanel(QWidget):
         self.document = document
         self._updating = False
 
-        self.dataset = _combo({name: label for name, label in BUILTIN_LABELS.items()})
+        self.dataset = keyed_combo({name: label for name, label in BUILTIN_LABELS.items()})
         for kind, generator in GENERATORS.items():
             self.dataset.addItem(f"{generator.title} (generated)", f"{GENERATED}{kind}")
         self.dataset.setToolTip("Training data; the input and output layers resize to fit it")
@@ -84,9 +84,9 @@ class TrainingPanel(QWidget):
         self.noise.setKeyboardTracking(False)
         self.noise.setToolTip("Standard deviation of the random jitter added to each point")
         self.data_seed = _spin(0, MAX_SEED, "Seed of the generated points")
-        self.loss = _combo(LOSS_LABELS)
+        self.loss = keyed_combo(LOSS_LABELS)
         self.loss.setToolTip("Loss minimized by gradient descent")
-        self.optimizer = _combo(OPTIMIZER_LABELS)
+        self.optimizer = keyed_combo(OPTIMIZER_LABELS)
         self.optimizer.setToolTip("How each update turns the gradient into a change of the weights")
         self.learning_rate = QDoubleSpinBox()
         self.learning_rate.setDecimals(4)
@@ -94,16 +94,16 @@ class TrainingPanel(QWidget):
         self.learning_rate.setSingleStep(0.05)
         self.learning_rate.setKeyboardTracking(False)
         self.learning_rate.setToolTip("Step size η in w ← w − η·∂L/∂w; can change while training")
-        self.batch_mode = _combo(BATCH_LABELS)
+        self.batch_mode = keyed_combo(BATCH_LABELS)
         self.batch_mode.setToolTip("How many samples each weight update uses")
         self.batch_size = _spin(1, 100_000, "Samples per minibatch")
         self.epochs = _spin(1, 10_000_000, "Number of passes over the data to train")
         self.seed = _spin(0, MAX_SEED, "Random seed for the first weights and the shuffling")
-        self.initializer = _combo(INITIALIZER_LABELS)
+        self.initializer = keyed_combo(INITIALIZER_LABELS)
         self.initializer.setToolTip(
             "How the first weights are drawn; the Advanced tab sets s and the first biases"
         )
-        self.algorithm = _combo(ALGORITHM_LABELS)
+        self.algorithm = keyed_combo(ALGORITHM_LABELS)
         self.algorithm.setToolTip(ALGORITHM_TIP)
         self.algorithm_rows = AlgorithmRows()
         self.algorithm_rows.add_unused(self.loss, self.optimizer, self.batch_mode, self.batch_size)
@@ -182,7 +182,7 @@ class TrainingPanel(QWidget):
             self._form.setRowVisible(editor, generator is not None)
         if generator is not None:
             self._remove_custom()
-            _select(self.dataset, f"{GENERATED}{generator.kind}")
+            select_key(self.dataset, f"{GENERATED}{generator.kind}")
             self.samples.setValue(generator.samples)
             self.noise.setValue(generator.noise)
             self.data_seed.setValue(generator.seed)
@@ -190,15 +190,15 @@ class TrainingPanel(QWidget):
             if self.dataset.findData(CUSTOM_DATASET) < 0:
                 self.dataset.addItem(project.dataset.name, CUSTOM_DATASET)
             self.dataset.setItemText(self.dataset.findData(CUSTOM_DATASET), project.dataset.name)
-            _select(self.dataset, CUSTOM_DATASET)
+            select_key(self.dataset, CUSTOM_DATASET)
         else:
             self._remove_custom()
-            _select(self.dataset, builtin)
-        _select(self.loss, s.loss)
-        _select(self.optimizer, s.optimizer)
-        _select(self.batch_mode, s.batch_mode)
-        _select(self.initializer, s.initializer)
-        _select(self.algorithm, s.algorithm)
+            select_key(self.dataset, builtin)
+        select_key(self.loss, s.loss)
+        select_key(self.optimizer, s.optimizer)
+        select_key(self.batch_mode, s.batch_mode)
+        select_key(self.initializer, s.initializer)
+        select_key(self.algorithm, s.algorithm)
         self.algorithm_rows.apply(project)
         self.learning_rate.setValue(s.learning_rate)
         self.batch_size.setValue(s.batch_size)
@@ -280,22 +280,9 @@ class TrainingPanel(QWidget):
         self.document.undo_stack.push(commands.set_dataset(self.document, dataset))
 
 
-def _combo(labels: dict[str, str]) -> QComboBox:
-    combo = QComboBox()
-    for key, label in labels.items():
-        combo.addItem(label, key)
-    return combo
-
-
 def _spin(low: int, high: int, tip: str) -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(low, high)
     spin.setKeyboardTracking(False)
     spin.setToolTip(tip)
     return spin
-
-
-def _select(combo: QComboBox, key: str) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
