@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from nnstudio import __version__
 from nnstudio.engine.errors import GraphError
 from nnstudio.engine.graph import LayerSpec, NetworkSpec
 from nnstudio.engine.network import Parameters, copy_parameters
+from nnstudio.project.fileformat import replaced_file_mode
 from nnstudio.project.model import Project
 
 # Names that no layer identifier may take, because the exported files use them
@@ -178,7 +178,7 @@ def write_output(path: Path | str, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, _file_mode(path))
+        os.chmod(temporary, replaced_file_mode(path))
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
@@ -194,18 +194,6 @@ def _write_error(path: Path, error: OSError) -> ExportError:
         f"{path}: cannot write the file ({reason}); check that the folder exists and is "
         "writable, or choose another file name"
     )
-
-
-def _file_mode(path: Path) -> int:
-    # mkstemp creates files that only their owner can read. An exported file gets
-    # the mode of the file it replaces, or else the mode open() would give it.
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        pass
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _check_finite(parameters: Parameters) -> None:

@@ -196,20 +196,23 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             stream.write(text + "\n")
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, _file_mode(path))
+        os.chmod(temporary, replaced_file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _file_mode(path: Path) -> int:
-    """Return the permission bits for the saved file: those of the file it replaces, if any."""
+def replaced_file_mode(path: Path) -> int:
+    """Return the permission bits for a file written over ``path``: those of the file it replaces.
+
+    Without a file at ``path``, return the mode open() would give a new file.
+    """
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         pass
-    # mkstemp makes files readable by their owner only; a new project gets the
+    # mkstemp makes files readable by their owner only; a new file gets the
     # mode open() would give it. Reading the umask means setting it briefly.
     umask = os.umask(0o022)
     os.umask(umask)
