@@ -226,7 +226,7 @@ def output_error(
 ) -> list[Call]:
     """Return the calls that write c dLoss/doutput into ``error``, (outputs, samples).
 
-    ``y`` holds scaled_targets. For a loss from the logits this is c dLoss/dz =
+    ``y`` contains scaled_targets. For a loss from the logits this is c dLoss/dz =
     c (p - y), fused with the output activation: binary cross-entropy gives
     (c / 2) tanh(z / 2) + c (0.5 - y), since sigmoid(z) = tanh(z / 2) / 2 + 1/2,
     and cross-entropy gives e / (sum(e) / c) - c y with e = exp(z - max z), the

@@ -1,6 +1,6 @@
 """The buffers and compiled NumPy calls of one batch size, for the fast training step.
 
-A plan holds every array one forward and backward pass on ``count`` samples
+A plan contains every array one forward and backward pass on ``count`` samples
 needs, allocated once, and the calls of the pass with those arrays bound, so
 the step runs them in a single loop and allocates nothing.
 
@@ -94,7 +94,7 @@ def compile_plan(
 ) -> Plan:
     """Allocate the buffers for the batch ``X`` (samples, inputs + 1), ``y`` (outputs, samples).
 
-    ``y`` holds fast_kernels.scaled_targets. With a learning ``rate`` the output
+    ``y`` contains fast_kernels.scaled_targets. With a learning ``rate`` the output
     error, and so every gradient, is scaled by it (ErrorScale), for SGD's folded
     update.
     """

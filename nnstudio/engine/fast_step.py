@@ -6,7 +6,7 @@ weight in one flat vector and every gradient in another (fast_update.py). Its
 results equal those of Network.gradients followed by the optimizer's update up
 to rounding: float64 weights agree to about 1e-13 after hundreds of steps.
 With plain SGD the learning rate is folded into the output error, so the
-gradient vector holds lr * g and the update is one subtraction. ``evaluate``
+gradient vector contains lr * g and the update is one subtraction. ``evaluate``
 runs fast_eval.py's copy of the general forward pass, which gives the general
 path's loss and accuracy bit for bit.
 
@@ -21,9 +21,9 @@ The network's parameters stay the engine's Parameters: each layer's W and b
 are views into the flat vector, so a caller reads the current weights and may
 edit them in place between steps. A caller may also assign new arrays or a
 new dict: before every step and evaluation FastStep checks that the network
-still holds its views (identity checks, a few hundred nanoseconds), and if not
+still contains its views (identity checks, a few hundred nanoseconds), and if not
 it copies the new values into the flat vector and puts its views back in
-their place, in the dict the network then holds.
+their place, in the dict the network then contains.
 """
 
 from __future__ import annotations

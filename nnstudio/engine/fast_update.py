@@ -26,7 +26,7 @@ from nnstudio.engine.optimizers import SGD, Adam, Momentum, Optimizer
 
 @dataclass(frozen=True)
 class Block:
-    """Where one layer's [W; b] block lies in the flat vectors."""
+    """The location of one layer's [W; b] block in the flat vectors."""
 
     name: str
     start: int
@@ -79,7 +79,7 @@ class FlatRule:
     """SGD on the flat vectors: w -= lr * g, with lr folded into the gradient.
 
     The step scales the output error by lr / N (fast_kernels.ErrorScale), so the
-    gradient vector already holds lr * g and the update is one subtraction.
+    gradient vector already contains lr * g and the update is one subtraction.
     ``folded_rate`` is the learning rate to fold, None for rules that fold none.
     """
 

@@ -174,7 +174,7 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str, str]]:
     """Return (where, action, keys) for every action of ``window`` that has a shortcut.
 
     Menu actions come first, in menu order, named by their menu path; actions
-    that only the window holds follow, then the canvas keys.
+    that only the window owns follow, then the canvas keys.
     """
     rows: list[tuple[str, str, str]] = []
     seen: set[QAction] = set()

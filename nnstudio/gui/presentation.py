@@ -136,7 +136,7 @@ class Presentation(QObject):
         self._saved_palette = QPalette(window.palette())
         self._saved_icon_size = window.toolbar.iconSize()
 
-        # The Misclassified plot stands in for the loss plot while the perceptron rule trains.
+        # The Misclassified plot replaces the loss plot while the perceptron rule trains.
         kept = [*KEPT_DOCKS, *(title for title in SHOWN_WHEN_VISIBLE if _visible(window, title))]
         for title, dock in window.docks.items():
             if title not in kept:

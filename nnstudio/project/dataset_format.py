@@ -25,7 +25,7 @@ from nnstudio.project.generator_format import generated_dataset_to_dict, read_ge
 from nnstudio.project.generators import generate
 
 # Called with the absolute path of a CSV file outside the project file's folder,
-# before the file is read; returns False to stop loading (see CsvDeclined).
+# before the file is read. It returns False to stop loading (see CsvDeclined).
 ConfirmCsv = Callable[[Path], bool]
 
 
@@ -69,7 +69,7 @@ def dataset_to_dict(dataset: Dataset, folder: Path | None) -> dict[str, Any]:
     """Return the ``dataset`` section for ``dataset``; a CSV path is written relative to ``folder``.
 
     Generated data is written as its generator request only when drawing the
-    request again gives the same dataset; otherwise, as after points were added
+    request again gives the same dataset. Otherwise, as after points were added
     or removed, its rows are written inline.
     """
     if dataset.builtin is not None:
@@ -108,7 +108,7 @@ def _regenerates(dataset: Dataset) -> bool:
     """Return True when drawing the dataset's generator request again gives it exactly.
 
     Points added or removed by clicks turn a dataset into inline data without a
-    request; this check also keeps any other change from being lost on saving.
+    request. This check also keeps any other change from being lost on saving.
     """
     source = dataset.generator
     if source is None:

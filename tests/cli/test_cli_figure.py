@@ -52,7 +52,7 @@ def test_boundary_png_twice_plot_size(tmp_path: Path) -> None:
     result = run_cli(XOR, "--what", "boundary", "--out", out)
     assert result.returncode == 0, result.stderr
     assert png_size(out) == (2 * BOUNDARY_SIZE[0], 2 * BOUNDARY_SIZE[1])
-    # Success also says one line on stderr, so scripts can read it.
+    # Success also prints one line on stderr, so scripts can read it.
     assert result.stderr.splitlines() == [f"wrote the boundary figure of {XOR} to {out}"]
 
 
@@ -64,7 +64,9 @@ def test_network_without_display(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     width, height = png_size(out)
     assert width > height > 100  # three layers side by side
-    assert width % 2 == 0 and height % 2 == 0  # drawn at twice the scene size
+    # drawn at twice the scene size
+    assert width % 2 == 0
+    assert height % 2 == 0
 
 
 def test_loss_train_svg_leaves_project(tmp_path: Path) -> None:
@@ -82,7 +84,8 @@ def test_loss_train_svg_leaves_project(tmp_path: Path) -> None:
 def test_loss_without_history_says_train(tmp_path: Path) -> None:
     out = tmp_path / "loss.png"
     line = one_error_line(run_cli(XOR, "--what", "loss", "--out", out))
-    assert "no loss history" in line and "--train" in line
+    assert "no loss history" in line
+    assert "--train" in line
     assert not out.exists()
 
 

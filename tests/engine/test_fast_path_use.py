@@ -157,7 +157,7 @@ def test_parameters_are_views_of_the_trained_weights() -> None:
     fast, general = small_pair()
     held = fast.network.parameters["layer 1"]
     both((fast, general), 5)
-    # The network holds views that follow training, in the dict it had.
+    # The network contains views that follow training, in the dict it had.
     current = fast.network.parameters["layer 1"]
     assert current.W.base is not None
     both((fast, general), 5)

@@ -1,4 +1,4 @@
-"""Opening a project whose CSV file lies outside its folder asks first; No opens nothing."""
+"""A project whose CSV file lies outside its folder opens only after the user confirms."""
 
 from __future__ import annotations
 

@@ -90,6 +90,6 @@ def test_cleaner_settles_when_idle(make_window: WindowFactory, qtbot: object) ->
 
     qtbot.wait(500)  # type: ignore[attr-defined]
 
-    # An idle window lays out nothing, so the cleaner has nothing to do; hiding a
+    # An idle window lays out nothing, so the cleaner has nothing to do. Hiding a
     # bar that Qt shows again would make it run hundreds of times a second.
     assert len(runs) <= 2
