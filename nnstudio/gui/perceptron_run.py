@@ -9,11 +9,12 @@ new epoch and, at the end, the outcome of the run.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from nnstudio.engine.network import copy_parameters
-from nnstudio.gui.training_run import BOUNDARY_RESOLUTION, TrainingRun, TrainingSnapshot
-from nnstudio.project.boundary import Extent, Plane, boundary_extent, boundary_grid, has_boundary
+from nnstudio.gui.training_run import TrainingRun, TrainingSnapshot, build_snapshot
+from nnstudio.project.boundary import Extent, Plane, boundary_extent, has_boundary
 from nnstudio.project.model import PERCEPTRON, Project
 from nnstudio.project.perceptron_training import ProjectPerceptron
 
@@ -54,35 +55,25 @@ class PerceptronRun:
         self.view = (Plane(self.dataset, columns), boundary_extent(self.dataset.X, columns))
 
     def snapshot(self, final: bool = False, reason: str = "") -> TrainingSnapshot:
-        network = self.trainer.network
-        view = self.view
-        grid = extent = None
-        if view is not None:
-            plane, extent = view
-            grid = boundary_grid(network, extent, BOUNDARY_RESOLUTION, plane)
-
-        # the epochs since the last snapshot
         history = self.training.history
-        new = history.epochs > self._sent
-        self._sent = history.epoch_count
+        snapshot = build_snapshot(
+            self.run_id,
+            self.target_epochs,
+            self.trainer.network,
+            history,
+            self._sent,
+            self.view,
+            final,
+            reason,
+        )
+        self._sent = snapshot.epoch
         records = self.trainer.records[self._records_sent :]
         self._records_sent += len(records)
         self._changed = False
 
         result = self.trainer.result()
-        return TrainingSnapshot(
-            run_id=self.run_id,
-            epoch=history.epoch_count,
-            target_epochs=self.target_epochs,
-            loss=history.loss[new],
-            accuracy=history.accuracy[new],
-            validation_loss=history.validation_loss[new],
-            epochs=history.epochs[new],
-            parameters=copy_parameters(network.parameters),
-            grid=grid,
-            extent=extent,
-            final=final,
-            reason=reason,
+        return dataclasses.replace(
+            snapshot,
             misclassified=np.array([record.misclassified for record in records], dtype=np.int64),
             outcome=result.message() if final and result.epochs else "",
         )

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from nnstudio.engine.network import Parameters, copy_parameters
-from nnstudio.engine.training import Trainer
+from nnstudio.engine.network import Network, Parameters, copy_parameters
+from nnstudio.engine.training import History, Trainer
 from nnstudio.gui.weight_values import WeightRef, write_value
 from nnstudio.project.boundary import (
     BOUNDARY_LEVEL,
@@ -126,35 +126,55 @@ class TrainingRun:
         self.view = (Plane(self.dataset, columns), boundary_extent(self.dataset.X, columns))
 
     def snapshot(self, final: bool = False, reason: str = "") -> TrainingSnapshot:
-        network = self.trainer.network
-        view = self.view
-        grid = extent = contour = None
-        if view is not None:
-            plane, extent = view
-            grid = boundary_grid(network, extent, BOUNDARY_RESOLUTION, plane)
-            contour = contour_segments(grid, BOUNDARY_LEVEL)
-
-        # The epochs since the last snapshot that the bounded history still keeps.
-        history = self.trainer.history
-        new = history.epochs > self._sent
-        self._sent = history.epoch_count
-        self._changed = False
-
-        return TrainingSnapshot(
-            run_id=self.run_id,
-            epoch=history.epoch_count,
-            target_epochs=self.target_epochs,
-            loss=history.loss[new],
-            accuracy=history.accuracy[new],
-            validation_loss=history.validation_loss[new],
-            epochs=history.epochs[new],
-            parameters=copy_parameters(network.parameters),
-            grid=grid,  # a new array on every call
-            extent=extent,
-            contour=contour,
-            final=final,
-            reason=reason,
+        snapshot = build_snapshot(
+            self.run_id,
+            self.target_epochs,
+            self.trainer.network,
+            self.trainer.history,
+            self._sent,
+            self.view,
+            final,
+            reason,
         )
+        self._sent = snapshot.epoch
+        self._changed = False
+        return snapshot
+
+
+def build_snapshot(
+    run_id: int,
+    target_epochs: int,
+    network: Network,
+    history: History,
+    sent: int,
+    view: tuple[Plane, Extent] | None,
+    final: bool,
+    reason: str,
+) -> TrainingSnapshot:
+    """Return the snapshot of a run: the epochs after epoch ``sent``, weights and boundary."""
+    grid = extent = contour = None
+    if view is not None:
+        plane, extent = view
+        grid = boundary_grid(network, extent, BOUNDARY_RESOLUTION, plane)
+        contour = contour_segments(grid, BOUNDARY_LEVEL)
+
+    # The epochs since the last snapshot that the bounded history still keeps.
+    new = history.epochs > sent
+    return TrainingSnapshot(
+        run_id=run_id,
+        epoch=history.epoch_count,
+        target_epochs=target_epochs,
+        loss=history.loss[new],
+        accuracy=history.accuracy[new],
+        validation_loss=history.validation_loss[new],
+        epochs=history.epochs[new],
+        parameters=copy_parameters(network.parameters),
+        grid=grid,  # a new array on every call
+        extent=extent,
+        contour=contour,
+        final=final,
+        reason=reason,
+    )
 
 
 @dataclass
