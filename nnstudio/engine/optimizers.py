@@ -74,15 +74,27 @@ class Momentum(Optimizer):
         self.momentum = momentum
 
     def _apply(self, key: str, value: Array, grad: Array) -> None:
-        velocity = self._velocity.get(key)
-        if velocity is None:
-            # PyTorch starts the buffer at the first gradient, which equals 0 * m + g.
-            velocity = grad.copy()
-            self._velocity[key] = velocity
-        else:
-            velocity *= self.momentum
-            velocity += grad
-        value -= self.learning_rate * velocity
+        momentum_update(self._velocity, key, value, grad, self.momentum, self.learning_rate)
+
+
+def momentum_update(
+    velocities: dict[str, Array],
+    key: str,
+    value: Array,
+    grad: Array,
+    momentum: float,
+    learning_rate: float,
+) -> None:
+    """Update ``value`` in place by SGD with momentum, keeping its velocity in ``velocities``."""
+    velocity = velocities.get(key)
+    if velocity is None:
+        # PyTorch starts the buffer at the first gradient, which equals 0 * m + g.
+        velocity = grad.copy()
+        velocities[key] = velocity
+    else:
+        velocity *= momentum
+        velocity += grad
+    value -= learning_rate * velocity
 
 
 class Adam(Optimizer):

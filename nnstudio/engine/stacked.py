@@ -27,7 +27,7 @@ from nnstudio.engine.errors import EngineError, StepBackpropagationError
 from nnstudio.engine.graph import NetworkSpec
 from nnstudio.engine.losses import Loss
 from nnstudio.engine.network import LayerParameters, Parameters
-from nnstudio.engine.optimizers import SGD, Adam, Momentum, Optimizer
+from nnstudio.engine.optimizers import SGD, Adam, Momentum, Optimizer, momentum_update
 
 Array = NDArray[np.floating]
 Rows = NDArray[np.intp]
@@ -321,14 +321,7 @@ class StackedMomentum(StackedOptimizer):
         self._velocity = {key: velocity[rows] for key, velocity in self._velocity.items()}
 
     def _apply(self, key: str, value: Array, grad: Array) -> None:
-        velocity = self._velocity.get(key)
-        if velocity is None:
-            velocity = grad.copy()
-            self._velocity[key] = velocity
-        else:
-            velocity *= self.momentum
-            velocity += grad
-        value -= self.learning_rate * velocity
+        momentum_update(self._velocity, key, value, grad, self.momentum, self.learning_rate)
 
 
 class StackedAdam(StackedOptimizer):
