@@ -70,25 +70,39 @@ def dataset(workload: Workload) -> tuple[Array, Array, list[NDArray[np.intp] | N
 
 
 def step_contender(workload: Workload, dtype: type, blas_threads: int | None) -> Contender:
-    """Build the engine's training step: FastStep.train, the function Trainer.step calls.
+    """Build the engine's training step: FastStep.train_batch, the function Trainer.step calls.
 
-    It gathers each batch's rows from the training set into its buffers, as in
-    training, and computes the batch loss only when asked (the Trainer never asks).
-    reset() assigns the first weights to network.parameters, as a caller may
-    between steps; the next step copies them into the flat weight vector.
+    The workload's batches follow each other in the joined dataset, so the
+    epoch's order is 0, 1, 2, ... . Every epoch passes a new array of that
+    order, so the step gathers the whole set at the epoch's first batch, as
+    it does for the Trainer's new random order. A full batch calls
+    FastStep.train(None), as the Trainer does. The batch loss is computed only
+    when asked (the Trainer never asks). reset() assigns the first weights to
+    network.parameters, as a caller may between steps; the next step copies
+    them into the flat weight vector.
     """
     X, y, rows = dataset(workload)
     network = Network(workload.spec, workload.parameters(), dtype=dtype)
     optimizer = SGD(workload.learning_rate)
     fast = FastStep(network, make_loss(workload.loss), optimizer, X.astype(dtype), y.astype(dtype))
+    size = len(workload.batches[0].X)
+    order = [np.arange(len(X))]
 
     def reset() -> None:
         network.parameters = Network(workload.spec, workload.parameters(), dtype).parameters
 
     def run(steps: int) -> float:
-        train = fast.train
+        if rows[0] is None:
+            for _ in range(steps):
+                fast.train(None)
+            return fast.batch_loss()
+        train = fast.train_batch
+        count = len(rows)
         for step in range(steps):
-            train(rows[step % len(rows)])
+            index = step % count
+            if index == 0:
+                order[0] = order[0].copy()
+            train(order[0], size, index)
         return fast.batch_loss()
 
     threads = blas_label(blas_threads)

@@ -26,7 +26,8 @@ Layout, for a network that is any directed acyclic graph of dense layers:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,41 @@ from nnstudio.engine.fast_kernels import (
     Kernel,
     output_error,
 )
+
+
+class BufferPool:
+    """Arrays handed out in order of request, so that plans of one batch size can share them.
+
+    Plans never run at the same time and every step rewrites what it reads,
+    except the rows of ones, which no call writes. So every plan compiled
+    with the same pool, for the same network and batch size, asks for the
+    same shapes in the same order and gets the same arrays.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: list[Array] = []
+        self._next = 0
+
+    def rewind(self) -> None:
+        """Start handing out the arrays from the first again, for the next plan."""
+        self._next = 0
+
+    def get(self, shape: tuple[int, ...], dtype: np.dtype[Any], fill: float | None) -> Array:
+        """Return the next array: the one handed out before, or a new one filled with ``fill``.
+
+        A new array is left uninitialized when ``fill`` is None.
+        """
+        if self._next < len(self._arrays):
+            array = self._arrays[self._next]
+            if array.shape != shape or array.dtype != dtype:
+                raise ValueError(f"the pool holds {array.shape} {array.dtype}, not {shape} {dtype}")
+        else:
+            array = np.empty(shape, dtype)
+            if fill is not None:
+                array.fill(fill)
+            self._arrays.append(array)
+        self._next += 1
+        return array
 
 
 @dataclass
@@ -80,6 +116,19 @@ class Plan:
     output: Array
     buffers: list[Array]
     scale: ErrorScale
+    # forward + backward + the update calls they were last joined with
+    _joined: list[Call] = field(default_factory=list)
+    _update: list[Call] | None = None
+
+    def calls_with(self, update: list[Call]) -> list[Call]:
+        """Return the forward, backward and ``update`` calls as one list, for one loop.
+
+        The list is joined again only when ``update`` is another list than last time.
+        """
+        if update is not self._update:
+            self._joined = self.forward + self.backward + update
+            self._update = update
+        return self._joined
 
 
 def compile_plan(
@@ -91,15 +140,19 @@ def compile_plan(
     from_logits: bool,
     constants: Constants,
     rate: float | None,
+    pool: BufferPool | None = None,
 ) -> Plan:
     """Allocate the buffers for the batch ``X`` (samples, inputs + 1), ``y`` (outputs, samples).
 
     ``y`` contains fast_kernels.scaled_targets. With a learning ``rate`` the output
     error, and so every gradient, is scaled by it (ErrorScale), for SGD's folded
-    update.
+    update. Plans compiled with one ``pool`` share their buffers (BufferPool).
     """
     count = len(X)
     dtype = X.dtype
+    if pool is None:
+        pool = BufferPool()
+    pool.rewind()
     output_slot = slots[-1]
     inputs_of = {slot.name: slot.sources for slot in slots}
     consumers: dict[str, list[str]] = {input_name: []}
@@ -112,16 +165,16 @@ def compile_plan(
     homes: dict[str, Array] = {input_name: X.T}
     buffers: list[Array] = []
     for slot in slots[:-1]:
-        home = np.ones((slot.units + 1, count), dtype)
+        home = pool.get((slot.units + 1, count), dtype, 1.0)
         homes[slot.name] = home
         buffers.append(home)
-    logits = np.empty((output_slot.units, count), dtype)
+    logits = pool.get((output_slot.units, count), dtype, None)
     buffers.append(logits)
     # A loss from the logits computes its output activation inside its error.
     if from_logits or isinstance(output_slot.kernel, IdentityKernel):
         output = logits
     else:
-        output = np.empty_like(logits)
+        output = pool.get(logits.shape, dtype, None)
         buffers.append(output)
 
     def activation(name: str) -> Array:
@@ -136,7 +189,7 @@ def compile_plan(
             home = homes[slot.sources[0]]
             layer_inputs[slot.name] = home if slot.has_bias else home[: slot.fan_in]
             continue
-        joined = np.ones((slot.fan_in + slot.has_bias, count), dtype)
+        joined = pool.get((slot.fan_in + slot.has_bias, count), dtype, 1.0)
         buffers.append(joined)
         layer_inputs[slot.name] = joined
         calls: list[Call] = []
@@ -147,7 +200,7 @@ def compile_plan(
             start += len(part)
         gathers[slot.name] = calls
 
-    scratch = {slot.name: np.empty((slot.units, count), dtype) for slot in slots}
+    scratch = {slot.name: pool.get((slot.units, count), dtype, None) for slot in slots}
     buffers += scratch.values()
 
     forward: list[Call] = []
@@ -162,7 +215,7 @@ def compile_plan(
     scale = ErrorScale(count, constants, rate)
     backward, grad_buffers = _backward_calls(
         slots, input_name, layer_inputs, activation, scratch, logits, output, y, loss_name,
-        from_logits, scale, inputs_of,
+        from_logits, scale, inputs_of, pool,
     )  # fmt: skip
     buffers += grad_buffers
     return Plan(count, X, y, forward, backward, logits, output, buffers, scale)
@@ -181,6 +234,7 @@ def _backward_calls(
     from_logits: bool,
     scale: ErrorScale,
     inputs_of: dict[str, tuple[str, ...]],
+    pool: BufferPool,
 ) -> tuple[list[Call], list[Array]]:
     """Return the calls from the output error to the first layer's gradient, and their buffers.
 
@@ -193,8 +247,8 @@ def _backward_calls(
     count_samples = output.shape[1]
     output_slot = slots[-1]
     # dLoss/da of every hidden layer, turned into dLoss/dz in place by its kernel
-    grads = {slot.name: np.empty((slot.units, count_samples), dtype) for slot in slots[:-1]}
-    grads[output_slot.name] = np.empty_like(output)
+    grads = {slot.name: pool.get((slot.units, count_samples), dtype, None) for slot in slots[:-1]}
+    grads[output_slot.name] = pool.get(output.shape, dtype, None)
     buffers = list(grads.values())
 
     error = grads[output_slot.name]
@@ -219,7 +273,7 @@ def _backward_calls(
             calls.append((np.dot, (slot.W, dz, grads[slot.sources[0]])))
             reached.add(slot.sources[0])
             continue
-        product = np.empty((slot.fan_in, count_samples), dtype)
+        product = pool.get((slot.fan_in, count_samples), dtype, None)
         buffers.append(product)
         calls.append((np.dot, (slot.W, dz, product)))
         start = 0

@@ -10,12 +10,8 @@ gradient vector contains lr * g and the update is one subtraction. ``evaluate``
 runs fast_eval.py's copy of the general forward pass, which gives the general
 path's loss and accuracy bit for bit.
 
-It covers any graph of dense layers, hidden activations identity, sigmoid,
-tanh, relu, leaky_relu and abs, the losses mse and mae on any of those output
-activations, binary cross-entropy on a sigmoid output and cross-entropy on a
-softmax output, the optimizers sgd, momentum and adam, the L1 and L2 penalty,
-and float32 and float64. ``fast_path_problem`` says why anything else (step,
-prelu, an activation it does not know) is left to the engine's general path.
+What it covers is in fast_coverage.py. Each epoch's batches are gathered once
+(fast_epoch.py) when the caller passes the epoch's order to ``train_batch``.
 
 The network's parameters stay the engine's Parameters: each layer's W and b
 are views into the flat vector, so a caller reads the current weights and may
@@ -35,55 +31,14 @@ from typing import Any
 import numpy as np
 
 from nnstudio.engine.errors import EngineError
+from nnstudio.engine.fast_coverage import fast_path_problem, layer_blocks
+from nnstudio.engine.fast_epoch import MAX_BATCHES, EpochBatches, Rows, batch_count
 from nnstudio.engine.fast_eval import Evaluation
-from nnstudio.engine.fast_kernels import (
-    ACTIVATION_LOSSES,
-    HIDDEN_KERNELS,
-    LOGIT_OUTPUTS,
-    Array,
-    Call,
-    Constants,
-    make_kernel,
-    scaled_targets,
-)
-from nnstudio.engine.fast_plan import Plan, Slot, compile_plan
-from nnstudio.engine.fast_update import (
-    Block,
-    FlatPenalty,
-    make_flat_rule,
-    optimizer_problem,
-)
-from nnstudio.engine.losses import LOSSES, Loss
+from nnstudio.engine.fast_kernels import Array, Call, Constants, make_kernel, scaled_targets
+from nnstudio.engine.fast_plan import BufferPool, Plan, Slot, compile_plan
+from nnstudio.engine.fast_update import FlatPenalty, make_flat_rule
+from nnstudio.engine.losses import Loss
 from nnstudio.engine.network import LayerParameters, Network, Parameters
-from nnstudio.engine.optimizers import Optimizer
-
-Rows = np.ndarray[Any, np.dtype[np.intp]]
-
-
-def fast_path_problem(network: Network, loss: Loss, optimizer: object) -> str:
-    """Return "" when FastStep can train this network, loss and optimizer, else the reason."""
-    if np.dtype(network.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-        return f"the fast step has no {np.dtype(network.dtype).name} kernels"
-    if LOSSES.get(loss.name) is not type(loss):
-        return f"the fast step does not know the loss {loss.name or type(loss).__name__!r}"
-    spec = network.spec
-    for name in spec.order:
-        activation = network.activations[name]
-        if network.parameters[name].alpha is not None:
-            return f"layer {name!r} has a learned alpha, which the fast step does not update"
-        if name == spec.output_name:
-            continue
-        if type(activation) not in HIDDEN_KERNELS:
-            return f"hidden layer {name!r} uses {activation.name}, which the fast step lacks"
-    output = network.activations[spec.output_name]
-    if loss.name in LOGIT_OUTPUTS:
-        if type(output) is not LOGIT_OUTPUTS[loss.name]:
-            return f"{loss.name} needs its own output activation, not {output.name}"
-    elif loss.name not in ACTIVATION_LOSSES or type(output) not in HIDDEN_KERNELS:
-        return f"the fast step has no output error for {loss.name} on a {output.name} output"
-    if not isinstance(optimizer, Optimizer):
-        return "the optimizer is not one of the engine's"
-    return optimizer_problem(optimizer, _blocks(network))
 
 
 class FastStep:
@@ -91,7 +46,8 @@ class FastStep:
 
     X and y are the training set, (samples, features) and (samples, outputs),
     in the network's dtype. ``train(rows, l1, l2)`` applies one update of the
-    optimizer on the samples at ``rows`` (None for all of them, in order).
+    optimizer on the samples at ``rows`` (None for all of them, in order), and
+    ``train_batch(order, size, index, l1, l2)`` one on a batch of an epoch.
     """
 
     def __init__(
@@ -111,7 +67,7 @@ class FastStep:
         self.X, self.y = X, y
         self.from_logits = loss.logit_activation is not None
         self.constants = Constants(network.dtype)
-        self.blocks = _blocks(network)
+        self.blocks = layer_blocks(network)
         size = self.blocks[-1].stop
         self.theta: Array = np.zeros(size, network.dtype)
         self.gradient: Array = np.zeros(size, network.dtype)
@@ -148,8 +104,11 @@ class FastStep:
         self._evaluations: dict[int, tuple[Array, Evaluation]] = {}
         # The targets each plan reads, as fast_kernels.scaled_targets, by batch size
         self._sources: dict[int | None, Array] = {}
+        # the epoch that train_batch() arranged last
+        self._epoch: EpochBatches | None = None
         self._last: Plan | None = None
-        self._last_rows: Rows | None = None
+        # the samples of the last step's batch: rows, or (epoch, batch index) after train_batch()
+        self._last_rows: Rows | None | tuple[EpochBatches, int] = None
         self._run = _quiet_runner()
 
     def serves(self, network: Network, loss: Loss, optimizer: object, X: Array, y: Array) -> bool:
@@ -164,11 +123,7 @@ class FastStep:
 
     def train(self, rows: Rows | None, l1: float = 0.0, l2: float = 0.0) -> None:
         """Apply one update on the samples at ``rows``, or on every sample in order for None."""
-        if not self._holds_views():
-            self._reload()
-        rate = self.rule.folded_rate
-        if rate != self._rate:
-            self._fold_rate(rate)
+        self._check_network()
         if rows is None:
             plan = self._plan(None)
         else:
@@ -176,11 +131,31 @@ class FastStep:
             plan = self._plan(count)
             # The method, not np.take: its wrapper costs four times the gathering.
             self._X_ones.take(rows, 0, plan.X, "clip")
-            self._sources[count].take(rows, 1, plan.y, "clip")
-        penalty = self.penalty.prepare(l1, l2, rate or 1.0) if l1 > 0 or l2 > 0 else []
-        self._run(_run_calls, plan.forward, plan.backward, penalty, self.rule.prepare())
-        self._last = plan
+            self._source(count).take(rows, 1, plan.y, "clip")
+        self._apply(plan, l1, l2)
         self._last_rows = rows
+
+    def train_batch(
+        self, order: Rows, size: int, index: int, l1: float = 0.0, l2: float = 0.0
+    ) -> None:
+        """Apply one update on batch ``index`` of an epoch that visits the samples in ``order``.
+
+        The batches have ``size`` samples, the last one the rest. The first call
+        with a new ``order`` array gathers the whole training set in that order
+        (fast_epoch.py), so that the steps on its batches gather nothing; the
+        caller must not change an order's contents after that call.
+        """
+        epoch = self._epoch
+        if epoch is None or epoch.size != size:
+            if batch_count(len(self._X_ones), size) > MAX_BATCHES:
+                self.train(order[index * size : (index + 1) * size], l1, l2)
+                return
+            epoch = self._epoch = EpochBatches(self._X_ones, len(self._y_t), size, self._compile)
+        self._check_network()
+        if epoch.order is not order:
+            epoch.arrange(order, self._source)
+        self._apply(epoch.plans[index], l1, l2)
+        self._last_rows = (epoch, index)
 
     def evaluate(self, X: Array, y: Array) -> tuple[float, float | None]:
         """Return the data loss and accuracy of the current weights on the dataset (X, y).
@@ -207,6 +182,8 @@ class FastStep:
         if self._last is None:
             raise EngineError("batch_loss() was called before any step; call train() first")
         rows = self._last_rows
+        if isinstance(rows, tuple):
+            rows = rows[0].rows(rows[1])
         y = self._y_t if rows is None else self._y_t[:, rows]
         return float(self._run(self._loss_value, self._last, y.T))
 
@@ -225,46 +202,89 @@ class FastStep:
         self.rule.export_state(self.blocks)
 
     def buffer_bytes(self) -> int:
-        """Return the bytes of the flat vectors, the prepared data and every plan's buffers."""
+        """Return the bytes of the flat vectors, the prepared data and every plan's buffers.
+
+        Views count once, as the array that owns their memory.
+        """
         arrays = [self.theta, self.gradient, self.backup, *self._flat_state()]
         arrays += [self._X_ones, self._y_t, *self._sources.values()]
-        for plan in self._plans.values():
+        for plan in self._all_plans():
             arrays += [plan.X, plan.y, *plan.buffers]
-        unique = {id(array): array for array in arrays}
-        return sum(array.nbytes for array in unique.values())
+        owners = {}
+        for array in arrays:
+            while isinstance(array.base, np.ndarray):
+                array = array.base
+            owners[id(array)] = array
+        return sum(array.nbytes for array in owners.values())
 
     def _flat_state(self) -> list[Array]:
         return [value for value in vars(self.rule).values() if isinstance(value, np.ndarray)]
 
+    def _check_network(self) -> None:
+        """Take over replaced weight arrays and a changed learning rate before a step."""
+        if not self._holds_views():
+            self._reload()
+        rate = self.rule.folded_rate
+        if rate != self._rate:
+            self._fold_rate(rate)
+
+    def _apply(self, plan: Plan, l1: float, l2: float) -> None:
+        """Run the plan's passes, the penalty and the optimizer's update."""
+        update = self.rule.prepare()
+        if l1 > 0 or l2 > 0:
+            penalty = self.penalty.prepare(l1, l2, self._rate or 1.0)
+            self._run(_run_calls, plan.forward, plan.backward, penalty, update)
+        else:
+            self._run(_run_calls, plan.calls_with(update))
+        self._last = plan
+
+    def _all_plans(self) -> list[Plan]:
+        epoch_plans = [] if self._epoch is None else self._epoch.plans
+        return [*self._plans.values(), *epoch_plans]
+
     def _fold_rate(self, rate: float | None) -> None:
-        """Scale every plan's output error by a new folded learning rate."""
+        """Scale every plan's output error and the targets they read by a new folded rate."""
         self._rate = rate
-        for count, plan in self._plans.items():
+        for plan in self._all_plans():
             plan.scale.set_rate(rate)
-            targets = scaled_targets(self.loss.name, self._y_t, plan.scale.factor)
+        for count, source in self._sources.items():
+            targets = self._scaled_targets(count)
             if targets is not self._y_t:
-                np.copyto(self._sources[count], targets)
+                np.copyto(source, targets)
+        epoch = self._epoch
+        if epoch is not None and epoch.order is not None:
+            epoch.arrange(epoch.order, self._source)
+
+    def _scaled_targets(self, count: int | None) -> Array:
+        size = len(self._X_ones) if count is None else count
+        factor = (1.0 if self._rate is None else self._rate) / size
+        return scaled_targets(self.loss.name, self._y_t, factor)
+
+    def _source(self, count: int | None) -> Array:
+        """Return the targets (outputs, samples) as plans of batches of ``count`` read them."""
+        source = self._sources.get(count)
+        if source is None:
+            source = self._sources[count] = self._scaled_targets(count)
+        return source
 
     def _plan(self, count: int | None) -> Plan:
         """Return the plan of batches of ``count`` samples, or of the whole training set."""
         plan = self._plans.get(count)
         if plan is None:
-            size = len(self._X_ones) if count is None else count
-            factor = (1.0 if self._rate is None else self._rate) / size
-            source = scaled_targets(self.loss.name, self._y_t, factor)
-            self._sources[count] = source
             if count is None:
-                X, y = self._X_ones, source
+                X, y = self._X_ones, self._source(None)
             else:
                 X = np.ones((count, self._X_ones.shape[1]), self._X_ones.dtype)
                 y = np.empty((len(self._y_t), count), self._y_t.dtype)
-            spec = self.network.spec
-            plan = compile_plan(
-                self.slots, spec.input_name, X, y, self.loss.name, self.from_logits,
-                self.constants, self._rate,
-            )  # fmt: skip
-            self._plans[count] = plan
+            plan = self._plans[count] = self._compile(X, y, BufferPool())
         return plan
+
+    def _compile(self, X: Array, y: Array, pool: BufferPool) -> Plan:
+        spec = self.network.spec
+        return compile_plan(
+            self.slots, spec.input_name, X, y, self.loss.name, self.from_logits,
+            self.constants, self._rate, pool,
+        )  # fmt: skip
 
     def _loss_value(self, plan: Plan, y: Array) -> float:
         if self.from_logits:
@@ -332,18 +352,6 @@ def _quiet_runner() -> Callable[..., Any]:
             return function(*arguments)
 
     return run
-
-
-def _blocks(network: Network) -> list[Block]:
-    spec = network.spec
-    blocks = []
-    start = 0
-    for name in spec.order:
-        layer = spec.layer(name)
-        block = Block(name, start, spec.fan_in(name), layer.units, layer.bias)
-        blocks.append(block)
-        start = block.stop
-    return blocks
 
 
 def _prepared(X: Array, y: Array, dtype: type) -> tuple[Array, Array]:

@@ -28,7 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nnstudio.engine.errors import EngineError, TrainingDiverged
-from nnstudio.engine.fast_step import FastStep, fast_path_problem
+from nnstudio.engine.fast_coverage import fast_path_problem
+from nnstudio.engine.fast_step import FastStep
 from nnstudio.engine.history import History as History  # re-exported for callers
 from nnstudio.engine.losses import Loss, make_loss
 from nnstudio.engine.network import Network, Parameters, copy_parameters
@@ -156,7 +157,10 @@ class Trainer:
         self.stop_reason = ""
         self._early_stopping = EarlyStopping(settings.patience) if settings.patience else None
         self._rng = np.random.default_rng([settings.seed, 1])
+        # This epoch's order (None for a full batch in order), its batches and the next one's index
+        self._order: Rows | None = None
         self._batches: list[Rows] = []
+        self._next_batch = 0
         self._last_finite: Parameters = copy_parameters(self.network.parameters)
         self._check_loss_fits()
 
@@ -212,16 +216,20 @@ class Trainer:
 
     def step(self) -> bool:
         """Apply one update on the next batch; return True when it finished an epoch."""
-        if not self._batches:
-            self._batches = self._plan_epoch()
-        rows = self._batches.pop(0)
+        if self._next_batch == len(self._batches):
+            self._plan_epoch()
+        index = self._next_batch
+        self._next_batch += 1
+        rows = self._batches[index]
 
         fast = self._fast_step()
         if fast is not None:
-            # A batch of every sample is the training set in order: no gathering.
-            whole = len(rows) == len(self.X)
             penalty = self.regularization
-            fast.train(None if whole else rows, penalty.l1, penalty.l2)
+            if self._order is None:
+                # A batch of every sample is the training set in order: no gathering.
+                fast.train(None, penalty.l1, penalty.l2)
+            else:
+                fast.train_batch(self._order, len(self._batches[0]), index, penalty.l1, penalty.l2)
         else:
             # A diverging run overflows on its way to inf; _finish_epoch reports it.
             with np.errstate(over="ignore", invalid="ignore"):
@@ -230,7 +238,7 @@ class Trainer:
                     self.regularization.add_gradient(self.network.parameters, grads.parameters)
                 self.optimizer.update(self.network.parameters, grads.parameters)
 
-        if self._batches:
+        if self._next_batch < len(self._batches):
             return False
         self._finish_epoch()
         return True
@@ -281,13 +289,17 @@ class Trainer:
             loss = self.network.loss_of(run, y, self.loss_function)
         return loss, accuracy(run.output(self.network.spec), y)
 
-    def _plan_epoch(self) -> list[Rows]:
+    def _plan_epoch(self) -> None:
+        """Draw the next epoch's order of samples and cut it into batches."""
         count = len(self.X)
         size = self.batch_size
+        self._next_batch = 0
         if size >= count:
-            return [np.arange(count)]
-        order = self._rng.permutation(count)
-        return [order[start : start + size] for start in range(0, count, size)]
+            self._order = None
+            self._batches = [np.arange(count)]
+            return
+        self._order = self._rng.permutation(count)
+        self._batches = [self._order[start : start + size] for start in range(0, count, size)]
 
     def _finish_epoch(self) -> None:
         self.epoch += 1
