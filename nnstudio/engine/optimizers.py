@@ -122,15 +122,34 @@ class Adam(Optimizer):
         if key not in self._moments:
             self._moments[key] = (np.zeros_like(value), np.zeros_like(value), [0])
         m, v, count = self._moments[key]
-        beta1, beta2 = self.betas
         count[0] += 1
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * grad * grad
-        m_hat = m / (1.0 - beta1 ** count[0])
-        v_hat = v / (1.0 - beta2 ** count[0])
-        value -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        adam_update(m, v, value, grad, count[0], self.learning_rate, self.betas, self.eps)
+
+
+def adam_update(
+    m: Array,
+    v: Array,
+    value: Array,
+    grad: Array,
+    step: int,
+    learning_rate: float,
+    betas: tuple[float, float],
+    eps: float,
+) -> None:
+    """Update ``value`` and its moments ``m`` and ``v`` in place by Adam step number ``step``.
+
+    ``step`` counts from 1 and sets the bias correction. The arrays share one
+    shape, so K stacked copies of a parameter that have all taken the same
+    number of steps are updated at once with one ``step``.
+    """
+    beta1, beta2 = betas
+    m *= beta1
+    m += (1.0 - beta1) * grad
+    v *= beta2
+    v += (1.0 - beta2) * grad * grad
+    m_hat = m / (1.0 - beta1**step)
+    v_hat = v / (1.0 - beta2**step)
+    value -= learning_rate * m_hat / (np.sqrt(v_hat) + eps)
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")

@@ -19,7 +19,8 @@ output are not linearly separable.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,25 +29,17 @@ from nnstudio.engine.activations import make_activation
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.graph import LayerSpec, NetworkSpec
 from nnstudio.engine.network import LayerParameters, Network
+from nnstudio.engine.perceptron_records import (
+    EpochLog,
+    EpochRecord,
+    EpochRecords,
+    StateIndex,
+    state_key,
+)
 
 Array = NDArray[np.floating]
 
 STEP = "step"
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """The state after one pass: its number (from 1), its mistakes and copies of W and b.
-
-    ``misclassified`` counts the samples whose output was wrong when the rule
-    reached them, once per sample however many of its outputs were wrong.
-    ``b`` is None for a layer without bias.
-    """
-
-    epoch: int
-    misclassified: int
-    W: Array
-    b: Array | None
 
 
 @dataclass
@@ -58,11 +51,12 @@ class PerceptronResult:
     cycle_length): the weights at the end of both epochs are equal, with epoch 0
     meaning the weights the trainer started from. ``first_epoch`` is the number
     of epochs trained before this run, so the first record is epoch
-    ``first_epoch + 1``.
+    ``first_epoch + 1``. A trainer's result has EpochRecords as ``epochs``,
+    which builds each EpochRecord when it is read.
     """
 
     converged: bool
-    epochs: list[EpochRecord] = field(default_factory=list)
+    epochs: Sequence[EpochRecord] = ()
     cycle_length: int | None = None
     cycle_epochs: tuple[int, int] | None = None
     first_epoch: int = 0
@@ -74,6 +68,8 @@ class PerceptronResult:
     @property
     def misclassified(self) -> list[int]:
         """Return the misclassified count of every epoch, first epoch first."""
+        if isinstance(self.epochs, EpochRecords):
+            return self.epochs.misclassified
         return [record.misclassified for record in self.epochs]
 
     def message(self) -> str:
@@ -162,10 +158,18 @@ class PerceptronTrainer:
     ``first_epoch`` continues the numbering of earlier training: the first epoch
     of this trainer is ``first_epoch + 1``.
 
-    NOTE: memory grows with the epochs, because every epoch keeps a record with
-    copies of W and b, and the cycle search keeps each epoch's weights until it
-    finds a cycle. For 2 inputs and 1 unit that is about 500 bytes per epoch
-    (tracemalloc, 2000 epochs), so a run of a million epochs needs about 0.5 GB.
+    Memory: each epoch's misclassified count and end weights are a row of
+    NumPy arrays, and the cycle search keeps a hash and an epoch per state seen
+    (see perceptron_records). Once the weights cycle, the search frees its table
+    and the epochs that repeat the cycle add no row, so memory stops growing.
+    Measured by benchmarks/perceptron_speed.py (tracemalloc, Python 3.11, NumPy
+    2.4) after 20,000 epochs with 2 inputs and 1 unit, XOR (cycle found at
+    epoch 3) adds 0.2 bytes per epoch, 4 kB in all. Ten points whose cycle
+    closes at epoch 7443 add 13 bytes per epoch. Twenty points whose weights
+    never repeat add 105 bytes per epoch (134 at the peak), and 84 after 100,000
+    epochs, half for the rows and half for the table. Both double when full, so
+    such a run takes between about 64 and 128 bytes per epoch: 64 to 128 MB for
+    a million epochs.
     """
 
     def __init__(
@@ -188,7 +192,9 @@ class PerceptronTrainer:
 
         self.first_epoch = first_epoch
         self.epoch = first_epoch
-        self.records: list[EpochRecord] = []
+        params = self.parameters
+        inputs, units = params.W.shape
+        self._log = EpochLog(first_epoch, inputs, units, params.b is not None, params.W.dtype)
         self.cycle_length: int | None = None
         self.cycle_epochs: tuple[int, int] | None = None
         # Index into X of the sample the last step() used, or None before the first step.
@@ -198,8 +204,11 @@ class PerceptronTrainer:
         self._order: list[int] = []
         self._position = 0
         self._mistakes = 0
-        # Weights at the end of each epoch (first_epoch: the start), keyed by their bytes.
-        self._seen: dict[bytes, int] = {self._state_key(): first_epoch}
+        # The cycle search: the weights it started from as (epoch, state bytes), and
+        # the epoch of each state seen since. None while no search runs.
+        self._start: tuple[int, bytes] | None = None
+        self._seen: StateIndex | None = None
+        self.restart_cycle_search()
         # The weights as the last step left them, to notice changes made between
         # steps; None before the first step and with shuffling (no cycle search).
         self._left: bytes | None = None
@@ -230,8 +239,13 @@ class PerceptronTrainer:
         return self.network.parameters[self._layer]
 
     @property
+    def records(self) -> EpochRecords:
+        """The epochs this trainer finished, first epoch first."""
+        return self._log.records()
+
+    @property
     def converged(self) -> bool:
-        return bool(self.records) and self.records[-1].misclassified == 0
+        return self._log.last_misclassified == 0
 
     def set_learning_rate(self, value: float) -> None:
         """Use ``value`` from the next sample on.
@@ -251,11 +265,19 @@ class PerceptronTrainer:
         """Forget the weights seen so far, after a change that the rule did not make.
 
         step() calls this itself when the weights differ from those its last
-        step left, as after a weight set by hand.
+        step left, as after a weight set by hand. With shuffling no search runs.
         """
         self.cycle_length = None
         self.cycle_epochs = None
-        self._seen = {} if self._position else {self._state_key(): self.epoch}
+        self._log.expect_period(0)
+        self._start = None
+        self._seen = None
+        if self._rng is not None:
+            return
+        self._seen = StateIndex(self._state_key_at)
+        if not self._position:
+            self._start = (self.epoch, self._state_key())
+            self._seen.add(self._start[1], self.epoch)
 
     def step(self) -> bool:
         """Apply the rule to the next sample; return True when it finished an epoch."""
@@ -294,7 +316,8 @@ class PerceptronTrainer:
         """Finish the current epoch; return how many of its samples were misclassified."""
         while not self.step():
             pass
-        return self.records[-1].misclassified
+        # The loop has just finished an epoch, so the log has its count.
+        return self._log.last_misclassified or 0
 
     def train(self, max_epochs: int, *, stop_at_cycle: bool = False) -> PerceptronResult:
         """Run up to ``max_epochs`` more epochs, stopping after the first without a mistake.
@@ -314,7 +337,7 @@ class PerceptronTrainer:
         """Return the epochs so far and whether they converged or cycle."""
         return PerceptronResult(
             self.converged,
-            list(self.records),
+            self._log.records(),
             self.cycle_length,
             self.cycle_epochs,
             self.first_epoch,
@@ -329,28 +352,36 @@ class PerceptronTrainer:
     def _finish_epoch(self) -> None:
         self.epoch += 1
         params = self.parameters
-        b = None if params.b is None else params.b.copy()
-        self.records.append(EpochRecord(self.epoch, self._mistakes, params.W.copy(), b))
+        self._log.append(self._mistakes, params.W, params.b)
         mistakes, self._mistakes = self._mistakes, 0
 
         # An epoch without a mistake leaves the weights as they were, which is
         # convergence rather than a cycle.
-        if mistakes == 0 or self._rng is not None or self.cycle_length is not None:
+        if mistakes == 0 or self._seen is None:
             return
         key = self._state_key()
-        if key in self._seen:
-            self.cycle_length = self.epoch - self._seen[key]
-            self.cycle_epochs = (self._seen[key], self.epoch)
-        else:
-            self._seen[key] = self.epoch
+        earlier = self._seen.find(key)
+        if earlier is None:
+            self._seen.add(key, self.epoch)
+            return
+
+        # Every later epoch repeats one already seen, so the search stops here
+        # and frees its table until a restart, and the log stores no more rows.
+        self.cycle_length = self.epoch - earlier
+        self.cycle_epochs = (earlier, self.epoch)
+        self._log.expect_period(self.cycle_length)
+        self._start = None
+        self._seen = None
 
     def _state_key(self) -> bytes:
-        # Adding 0.0 turns -0.0 into 0.0, so equal weights give equal bytes.
         params = self.parameters
-        key = (params.W + 0.0).tobytes()
-        if params.b is not None:
-            key += (params.b + 0.0).tobytes()
-        return key
+        return state_key(params.W, params.b)
+
+    def _state_key_at(self, epoch: int) -> bytes:
+        # The search's first state is the only one not at the end of a logged epoch.
+        if self._start is not None and epoch == self._start[0]:
+            return self._start[1]
+        return self._log.state_key(epoch)
 
 
 def _check_learning_rate(value: float) -> None:

@@ -9,9 +9,10 @@ engine's ``Parameters`` dict, with the copy axis in front of each array.
 Each operation repeats the one that network.py, losses.py or optimizers.py
 applies to a single network, in the same order, so copy k gets the numbers that
 a single network with copy k's weights gets. The activation objects and the loss
-gradients are the engine's own. The per-copy loss values, the weight penalty and
-the optimizers are written out again here, because the engine's versions sum
-over a whole batch or keep their state privately.
+gradients are the engine's own. The per-copy loss values and the weight penalty
+are written out again here, because the engine's versions sum over a whole
+batch. The optimizers keep their own state for the K copies, but their update
+arithmetic is the engine's momentum_update and adam_update.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from nnstudio.engine.errors import EngineError, StepBackpropagationError
 from nnstudio.engine.graph import NetworkSpec
 from nnstudio.engine.losses import Loss
 from nnstudio.engine.network import LayerParameters, Parameters
-from nnstudio.engine.optimizers import SGD, Adam, Momentum, Optimizer, momentum_update
+from nnstudio.engine.optimizers import (
+    SGD,
+    Adam,
+    Momentum,
+    Optimizer,
+    adam_update,
+    momentum_update,
+)
 
 Array = NDArray[np.floating]
 Rows = NDArray[np.intp]
@@ -329,10 +337,14 @@ class StackedAdam(StackedOptimizer):
         super().__init__(learning_rate)
         self.betas = betas
         self.eps = eps
-        # Every copy still training has taken the same number of steps, so one
+        # Every update steps every parameter of every copy still training, so one
         # count serves them all.
-        self._steps: dict[str, int] = {}
+        self._steps = 0
         self._moments: dict[str, tuple[Array, Array]] = {}
+
+    def update(self, parameters: Parameters, gradients: Parameters) -> None:
+        self._steps += 1
+        super().update(parameters, gradients)
 
     def keep(self, rows: Rows) -> None:
         self._moments = {key: (m[rows], v[rows]) for key, (m, v) in self._moments.items()}
@@ -340,18 +352,8 @@ class StackedAdam(StackedOptimizer):
     def _apply(self, key: str, value: Array, grad: Array) -> None:
         if key not in self._moments:
             self._moments[key] = (np.zeros_like(value), np.zeros_like(value))
-            self._steps[key] = 0
         m, v = self._moments[key]
-        beta1, beta2 = self.betas
-        self._steps[key] += 1
-        count = self._steps[key]
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * grad * grad
-        m_hat = m / (1.0 - beta1**count)
-        v_hat = v / (1.0 - beta2**count)
-        value -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        adam_update(m, v, value, grad, self._steps, self.learning_rate, self.betas, self.eps)
 
 
 def make_stacked_optimizer(rule: Optimizer) -> StackedOptimizer:
