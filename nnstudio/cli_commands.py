@@ -203,10 +203,28 @@ class _Progress:
         return self.first + math.ceil(tenths * (self.target - self.first) / PROGRESS_STEPS)
 
 
+def epoch_keys(epochs_trained: int, last_epoch: int) -> dict[str, int]:
+    """Return the epoch counts of a ``nnstudio train --json`` report, or of one ``--seeds`` copy.
+
+    ``last_epoch`` is the number of the last epoch in the history, which counts
+    the epochs of earlier runs too. The project's ``training.epochs`` setting is
+    a different number and appears only inside the report's ``training`` object.
+    """
+    return {"epochs_trained": epochs_trained, "last_epoch": last_epoch}
+
+
+def old_epoch_keys(epochs_trained: int, last_epoch: int) -> dict[str, int]:
+    """Return the keys that reports had before ``epochs_trained`` and ``last_epoch``.
+
+    They are kept as aliases so that scripts which read them keep working, and
+    docs/cli.md marks them as deprecated.
+    """
+    return {"epochs": epochs_trained, "total_epochs": last_epoch}
+
+
 def _train_result(project: Project, run: TrainingRun, out: str | None) -> dict[str, Any]:
     return {
-        "epochs": run.trained,
-        "total_epochs": run.last_epoch,
+        **epoch_keys(run.trained, run.last_epoch),
         "loss": run.loss,
         "accuracy": run.accuracy,
         "seed": project.settings.seed,
@@ -217,8 +235,10 @@ def _train_result(project: Project, run: TrainingRun, out: str | None) -> dict[s
         "penalty": run.penalty,
         # JSON has no NaN: a run without a validation set gives null.
         "validation_loss": None if math.isnan(run.validation_loss) else run.validation_loss,
+        # The settings as --out saves them: "epochs" here is the setting, not this run.
         "training": settings_to_dict(project.settings),
         "out": out,
+        **old_epoch_keys(run.trained, run.last_epoch),
     }
 
 

@@ -24,6 +24,8 @@ from nnstudio.cli_commands import (
     PROGRESS_STEPS,
     CommandError,
     _write,
+    epoch_keys,
+    old_epoch_keys,
 )
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.perceptron import PerceptronResult
@@ -115,10 +117,10 @@ def _print_summary(
 def _result_object(
     project: Project, training: ProjectPerceptron, result: PerceptronResult, out: str | None
 ) -> dict[str, Any]:
+    trained = len(result.epochs)
     return {
+        **epoch_keys(trained, training.epoch),
         "algorithm": project.settings.algorithm,
-        "epochs": len(result.epochs),
-        "total_epochs": training.epoch,
         "misclassified": result.misclassified,
         "converged": result.converged,
         # The two epochs that end with the same weights, 0 for the first weights.
@@ -127,6 +129,8 @@ def _result_object(
         "message": result.message(),
         "seed": project.settings.seed,
         "learning_rate": project.settings.learning_rate,
+        # The settings as --out saves them: "epochs" here is the setting, not this run.
         "training": settings_to_dict(project.settings),
         "out": out,
+        **old_epoch_keys(trained, training.epoch),
     }

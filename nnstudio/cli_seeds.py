@@ -15,7 +15,13 @@ import sys
 import time
 from typing import Any
 
-from nnstudio.cli_commands import EXIT_BAD_INPUT, EXIT_OK, CommandError, read_project
+from nnstudio.cli_commands import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    CommandError,
+    epoch_keys,
+    read_project,
+)
 from nnstudio.cli_train_options import OptionConflict, apply_training_options
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.multiseed import ManySeedsResult, ManySeedsTrainer
@@ -66,29 +72,38 @@ def run_seeds(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def seeds_report(result: ManySeedsResult, goal: SeedGoal, epochs: int) -> dict[str, Any]:
-    """Return the ``--json`` object: the goal, the count and one entry per seed."""
+def seeds_report(result: ManySeedsResult, goal: SeedGoal, max_epochs: int) -> dict[str, Any]:
+    """Return the ``--json`` object: the goal, the count and one entry per seed.
+
+    ``max_epochs`` is the epochs each copy may train, --epochs or training.epochs.
+    """
     copies = []
     for index, seed in enumerate(result.seeds):
         loss, accuracy = final_values(result, index)
+        # Each copy starts with an empty history, so its last epoch is the count it trained.
+        trained = int(result.stop_epoch[index])
         copies.append(
             {
                 "seed": seed,
-                "epochs": int(result.stop_epoch[index]),
+                **epoch_keys(trained, trained),
                 # JSON has no NaN: a regression's accuracy is null.
                 "loss": None if math.isnan(loss) else loss,
                 "accuracy": None if math.isnan(accuracy) else accuracy,
                 "converged": bool(result.reached_goal[index]),
                 "goal_epoch": int(result.goal_epoch[index]) or None,
                 "diverged_at_epoch": int(result.diverged_epoch[index]) or None,
+                # The older name of epochs_trained.
+                "epochs": trained,
             }
         )
     return {
         "goal": goal.description,
-        "epochs": epochs,
+        "max_epochs": max_epochs,
         "copies": len(result.seeds),
         "reached": result.count_reached,
         "seeds": copies,
+        # The older name of max_epochs, kept as an alias like those of a single run.
+        "epochs": max_epochs,
     }
 
 

@@ -79,8 +79,8 @@ def test_train_xor_reaches_full_accuracy(tmp_path: Path) -> None:
     data = json_output(result)
     assert data["accuracy"] == 1.0
     assert data["loss"] < 0.01
-    assert data["epochs"] == 5000
-    assert data["total_epochs"] == 5000
+    assert data["epochs_trained"] == 5000
+    assert data["last_epoch"] == 5000
     assert data["seed"] == 0
     assert data["stopped_early"] is False
     assert data["out"] == str(out)
@@ -134,8 +134,8 @@ def test_train_continues_history(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     data = json_output(result)
-    assert data["epochs"] == 1500
-    assert data["total_epochs"] == 2000
+    assert data["epochs_trained"] == 1500
+    assert data["last_epoch"] == 2000
     before = load_project(first).history.loss
     after = load_project(second).history.loss
     np.testing.assert_array_equal(after[:500], before)
@@ -198,7 +198,7 @@ def test_train_stops_at_target_loss() -> None:
     data = json_output(result)
     assert data["stopped_early"] is True
     assert data["loss"] <= 0.01
-    assert data["epochs"] < 2000
+    assert data["epochs_trained"] < 2000
 
 
 def test_diverging_run_exits_3(tmp_path: Path) -> None:
@@ -417,7 +417,7 @@ def test_one_epoch_is_one_lecture_step(tmp_path: Path) -> None:
     expected_loss = 0.5 * ((x @ W1 @ W2)[0, 0] - 1.0) ** 2
 
     data = json_output(result)
-    assert data["epochs"] == 1
+    assert data["epochs_trained"] == 1
     np.testing.assert_allclose(data["loss"], expected_loss, rtol=1e-12)
     trained = load_project(out)
     assert trained.parameters is not None

@@ -52,7 +52,7 @@ def test_train_iris_json() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     data = json_output(result)
-    assert data["epochs"] == 500
+    assert data["epochs_trained"] == 500
     assert data["accuracy"] >= 0.95
     assert data["diverged_at_epoch"] is None
 
@@ -62,7 +62,7 @@ def test_train_iris_from_other_folder(tmp_path: Path) -> None:
     result = run_cli("train", IRIS, "--epochs", "5", "--json", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert json_output(result)["epochs"] == 5
+    assert json_output(result)["epochs_trained"] == 5
 
 
 def test_out_in_other_folder(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_out_trains_again(tmp_path: Path) -> None:
     second = run_cli("train", out.name, "--epochs", "1", "--json", cwd=out.parent)
 
     assert second.returncode == 0, second.stderr
-    assert json_output(second)["total_epochs"] == 21
+    assert json_output(second)["last_epoch"] == 21
 
 
 def test_missing_csv_exit_2(tmp_path: Path) -> None:

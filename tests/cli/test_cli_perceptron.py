@@ -47,7 +47,7 @@ def test_json_matches_engine(name: str, tmp_path: Path) -> None:
     assert data["algorithm"] == "perceptron"
     assert data["misclassified"] == expected.misclassified
     assert data["converged"] == expected.converged
-    assert data["epochs"] == len(expected.epochs)
+    assert data["epochs_trained"] == len(expected.epochs)
     assert data["cycle_length"] == expected.cycle_length
     assert data["message"] == expected.message()
 

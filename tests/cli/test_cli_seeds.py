@@ -51,7 +51,7 @@ def test_seeds_match_single_trainers(tmp_path: Path) -> None:
     report = json_output(result)
 
     assert report["copies"] == SEEDS
-    assert report["epochs"] == 2000
+    assert report["max_epochs"] == 2000
     assert report["goal"] == "100% training accuracy"
     assert [entry["seed"] for entry in report["seeds"]] == list(range(SEEDS))
     converged = 0
@@ -59,7 +59,7 @@ def test_seeds_match_single_trainers(tmp_path: Path) -> None:
         trainer = single_run(path, entry["seed"], target_accuracy=1.0)
         reached = trainer.stop_reason == "target accuracy reached"
         converged += reached
-        assert entry["epochs"] == trainer.epoch
+        assert entry["epochs_trained"] == trainer.epoch
         assert entry["loss"] == pytest.approx(trainer.history.loss[-1], rel=TOLERANCE)
         assert entry["accuracy"] == trainer.history.accuracy[-1]
         assert entry["converged"] is reached
@@ -105,7 +105,7 @@ def test_target_loss_is_the_goal_when_set(tmp_path: Path) -> None:
     for entry in report["seeds"]:
         trainer = single_run(path, entry["seed"], target_loss=0.07)
         assert entry["converged"] is (trainer.stop_reason == "target loss reached")
-        assert entry["epochs"] == trainer.epoch
+        assert entry["epochs_trained"] == trainer.epoch
         assert entry["loss"] == pytest.approx(trainer.history.loss[-1], rel=TOLERANCE)
 
 
@@ -118,7 +118,7 @@ def test_regression_goal_is_the_documented_loss(tmp_path: Path) -> None:
     for entry in report["seeds"]:
         trainer = single_run(path, entry["seed"], 300, target_loss=REGRESSION_GOAL_LOSS)
         assert entry["accuracy"] is None
-        assert entry["epochs"] == trainer.epoch
+        assert entry["epochs_trained"] == trainer.epoch
         assert entry["converged"] is (trainer.stop_reason == "target loss reached")
         assert entry["loss"] == pytest.approx(trainer.history.loss[-1], rel=1e-7)
         assert np.isfinite(entry["loss"])

@@ -203,7 +203,7 @@ def test_target_accuracy_stops() -> None:
 
     data = json_output(result)
     assert data["stop_reason"] == "target accuracy reached"
-    assert data["epochs"] == expected
+    assert data["epochs_trained"] == expected
     assert data["stopped_early"] is True
 
 
@@ -218,7 +218,7 @@ def test_project_target_loss_used(tmp_path: Path) -> None:
 
     assert data["stop_reason"] == "target loss reached"
     assert data["loss"] <= 0.05
-    assert data["epochs"] == direct_run(source, 2000).epoch
+    assert data["epochs_trained"] == direct_run(source, 2000).epoch
 
 
 def test_early_stopping_restores_best(tmp_path: Path) -> None:
@@ -236,7 +236,7 @@ def test_early_stopping_restores_best(tmp_path: Path) -> None:
     assert data["stop_reason"] == (
         f"no improvement in validation loss for 50 epochs (weights from epoch {best} restored)"
     )
-    assert data["total_epochs"] == best + 50
+    assert data["last_epoch"] == best + 50
     assert data["validation_loss"] == rerun.history.validation_loss[-1]
     assert stopped.parameters is not None
     for name, layer in rerun.network.parameters.items():
