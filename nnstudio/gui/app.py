@@ -6,15 +6,21 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from nnstudio import __version__
 from nnstudio.gui.icons import icon
 
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
 RECOVERY_NOTICE_MS = 15_000
-SIGNAL_POLL_MS = 200  # how often Python gets the chance to run a Ctrl+C handler
+SIGNAL_POLL_MS = 200  # how often Python gets the chance to run a signal handler
 
 
 def create_application() -> QApplication:
@@ -49,8 +55,49 @@ def main(path: str | None = None) -> int:
             f"Opened the recovered work; {Path(path).name} was not opened: use File > Open for it",
             RECOVERY_NOTICE_MS,
         )
-    close_on_interrupt(window)
+    close_on_signals(window)
     return app.exec()
+
+
+def close_on_signals(window: MainWindow) -> QTimer:
+    """Close ``window`` on Ctrl+C (SIGINT) and end the session on SIGTERM.
+
+    Ctrl+C asks about unsaved changes, as the close button does, because the user
+    is at the terminal. SIGTERM comes from ``kill`` or from a desktop session that
+    ends, when no one may be there to answer, so it never asks: see end_session.
+    """
+    ending = False
+
+    def on_terminate(_number: int, _frame: object) -> None:
+        # A second SIGTERM while the first one closes the window changes nothing.
+        nonlocal ending
+        if not ending:
+            ending = True
+            end_session(window)
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    return close_on_interrupt(window)
+
+
+def end_session(window: MainWindow) -> None:
+    """Close ``window`` without a question, keep its unsaved changes, and leave the event loop.
+
+    Unsaved changes go to the autosave slot, which stays for the next start to
+    offer back, as after a crash. The slot's lock file is removed in every case.
+    A question that is already open, such as the unsaved-changes prompt, cannot
+    stop this, because exiting the application ends every running event loop.
+    """
+    log.info("SIGTERM received: closing without questions, and the autosave keeps unsaved changes")
+
+    # Without unsaved changes, the close button's path asks nothing. With them it
+    # would ask, so the threads are stopped here and the window layout is not saved.
+    # NOTE: these steps repeat MainWindow.closeEvent without its question, so a step
+    # added there belongs here too.
+    if window.document.is_modified() or not window.close():
+        window.training.shutdown()
+        window.importer.shutdown()
+        window.autosaver.close(keep_changes=True)
+    QCoreApplication.exit(0)
 
 
 def close_on_interrupt(window: QWidget) -> QTimer:

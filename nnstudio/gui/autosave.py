@@ -67,6 +67,7 @@ class Autosaver(QObject):
         self._lock = QLockFile(str(self.slot.with_suffix(".lock")))
         self._lock.setStaleLockTime(0)  # a lock lives as long as its process, however long
         self._lock.tryLock(0)
+        self._closed = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.save_now)
         self.timer.start(interval_ms or autosave_interval())
@@ -91,20 +92,40 @@ class Autosaver(QObject):
             return False
         return True
 
-    def close(self) -> None:
-        """Remove the slot after a normal close; nothing is left to recover."""
+    def close(self, keep_changes: bool = False) -> None:
+        """Release the slot's lock and stop autosaving. Later calls do nothing.
+
+        After a normal close the slot is removed, because nothing is left to
+        recover. With ``keep_changes`` (a session that ends without asking),
+        unsaved changes are written to the slot first and the slot stays, so
+        the next start offers them back as after a crash.
+        """
+        if self._closed:
+            return
+        self._closed = True
         self.timer.stop()
-        _remove_slot(self.slot)
+
+        if keep_changes and self.document.is_modified():
+            if self.save_now():
+                log.info("unsaved changes kept for recovery in %s", self.slot)
+            else:
+                log.error(
+                    "the last autosave to %s failed, so changes since then are lost", self.slot
+                )
+        else:
+            _remove_slot(self.slot)
+
         self._lock.unlock()
         self.slot.with_suffix(".lock").unlink(missing_ok=True)
 
     def _on_clean_changed(self, clean: bool) -> None:
         # Uses the signal's value: the stack also emits this while it is being destroyed.
-        if clean and not self.document.has_changes_outside_undo():
+        # After close, a kept slot must survive that.
+        if clean and not self._closed and not self.document.has_changes_outside_undo():
             _remove_slot(self.slot, keep_lock=True)
 
     def _on_path_changed(self) -> None:
-        if not self.document.is_modified():
+        if not self._closed and not self.document.is_modified():
             _remove_slot(self.slot, keep_lock=True)
 
 
