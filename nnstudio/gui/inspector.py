@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -83,6 +86,40 @@ class LayerInspector(QWidget):
         """Show the layer called ``name``; None or an empty name clears the inspector."""
         self.layer_name = name or None
         self.refresh()
+
+    def select_neuron(self, layer_name: str, index: int) -> None:
+        """Select neuron ``index`` (from 0) in the Per neuron table when ``layer_name`` is shown.
+
+        The panel scrolls, when it sits in a scroll area, until the neuron's row is in view.
+        """
+        if layer_name != self.layer_name:
+            return
+        self.neurons.select_neuron(index)
+        if self.neurons.selected_neuron() == index:
+            self._reveal_row(index)
+
+    def _reveal_row(self, index: int) -> None:
+        scroll = self._scroll_area()
+        panel = None if scroll is None else scroll.widget()
+        if scroll is None or panel is None:
+            return
+        # A table just refilled for another layer changes the panel's height, but
+        # Qt passes that up to the scroll area over several turns of the event
+        # loop. Laying the table out and requesting a layout updates the range now.
+        table_layout = self.neurons.layout()
+        if table_layout is not None:
+            table_layout.activate()
+        QApplication.sendEvent(scroll, QEvent(QEvent.Type.LayoutRequest))
+        table = self.neurons.table
+        row = table.visualRect(table.model().index(index, 0))
+        center = table.viewport().mapTo(panel, row.center())
+        scroll.ensureVisible(center.x(), center.y(), 0, row.height())
+
+    def _scroll_area(self) -> QScrollArea | None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        return parent
 
     def refresh(self) -> None:
         project = self.document.project

@@ -42,7 +42,7 @@ from nnstudio.gui.plots.boundary_panel import BoundaryPanel
 from nnstudio.gui.plots.loss_plot import LossPlot
 from nnstudio.gui.plots.misclassified_plot import MisclassifiedPlot
 from nnstudio.gui.presentation import install_presentation
-from nnstudio.gui.status import TrainingStatus
+from nnstudio.gui.status import MessageStatusBar, TrainingStatus
 from nnstudio.gui.stepthrough.install import install_stepthrough
 from nnstudio.gui.training_link import TrainingLink
 from nnstudio.gui.training_panel import TrainingPanel
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.docks["Undo history"].hide()
 
         # training, status bar, actions
+        self.setStatusBar(MessageStatusBar())
         self.status = TrainingStatus(self.statusBar())
         self.files = FileActions(self, self.document)
         self.importer = DataImporter(self, self.document)
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
 
         # observe the document
         self.canvas.layer_selected.connect(self.inspector.show_layer)
+        self.canvas.neuron_clicked.connect(self.inspector.select_neuron)
         self.canvas.message.connect(self._on_message)
         self.files.status.connect(self._on_message)
         self.exporter.status.connect(self._on_message)

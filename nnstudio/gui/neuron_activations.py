@@ -9,7 +9,7 @@ functions.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -99,6 +99,9 @@ def units_changes(layer: Layer, units: int) -> dict[str, object]:
 class NeuronActivationTable(QWidget):
     """One row per neuron of the shown layer, with a combo box for its activation.
 
+    The selected row marks one neuron, chosen by a click on the canvas or in the
+    table. It stays selected when the same layer is shown again after an edit.
+
     Signals:
         neuron_activation_chosen(int, str): the user picked an activation for a
             neuron, given by its index from 0.
@@ -111,6 +114,7 @@ class NeuronActivationTable(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._updating = False
+        self._layer_name: str | None = None  # name of the layer whose neurons the rows show
 
         self.table = QTableWidget(0, 1)
         self.table.setHorizontalHeaderLabels(["Activation"])
@@ -130,6 +134,7 @@ class NeuronActivationTable(QWidget):
         layout.addWidget(self.note)
 
         self.apply_all.clicked.connect(self.apply_all_clicked)
+        self.table.itemSelectionChanged.connect(self._mark_selected_header)
 
     def combo(self, index: int) -> QComboBox:
         """Return the combo box of neuron ``index`` (from 0)."""
@@ -139,11 +144,29 @@ class NeuronActivationTable(QWidget):
 
     def show_layer(self, layer: Layer | None) -> None:
         """Fill one row per neuron of ``layer``; None or an input layer empties the table."""
+        same_layer = layer is not None and layer.name == self._layer_name
+        previous_row = self.selected_neuron() if same_layer else None
+        self._layer_name = None if layer is None else layer.name
         self._updating = True
         try:
             self._fill(layer)
         finally:
             self._updating = False
+        self.select_neuron(previous_row)
+
+    def selected_neuron(self) -> int | None:
+        """Return the index (from 0) of the neuron whose row is selected, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def select_neuron(self, index: int | None) -> None:
+        """Select and scroll to the row of neuron ``index`` (from 0); None clears the selection."""
+        if index is None or not 0 <= index < self.table.rowCount():
+            self.table.clearSelection()
+            self.table.setCurrentCell(-1, -1)
+            return
+        self.table.setCurrentCell(index, 0)
+        self.table.scrollTo(self.table.model().index(index, 0))
 
     def _fill(self, layer: Layer | None) -> None:
         if layer is None or layer.role == "input":
@@ -173,6 +196,23 @@ class NeuronActivationTable(QWidget):
         label = ACTIVATION_LABELS.get(layer.activation, layer.activation)
         self.apply_all.setText(f"Apply {label} to all neurons")
         self.apply_all.setEnabled(layer.activations is not None)
+
+    def _mark_selected_header(self) -> None:
+        """Draw the selected neuron's row header in the highlight colour.
+
+        The combo boxes cover their cells, and with them the cells' selection colour.
+        """
+        selected = self.selected_neuron()
+        palette = self.table.palette()
+        for row in range(self.table.rowCount()):
+            item = self.table.verticalHeaderItem(row)
+            if item is None:
+                continue
+            chosen = row == selected
+            item.setData(Qt.ItemDataRole.BackgroundRole, palette.highlight() if chosen else None)
+            item.setData(
+                Qt.ItemDataRole.ForegroundRole, palette.highlightedText() if chosen else None
+            )
 
     def _make_combo(self, index: int, name: str, choices: tuple[str, ...]) -> QComboBox:
         combo = QComboBox()

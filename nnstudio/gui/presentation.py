@@ -248,10 +248,16 @@ def restyle_window(window: MainWindow) -> None:
 
     window.loss_plot.restyle()
     window.boundary_plot.restyle()
+    window.misclassified_plot.restyle()
     # The confusion matrix sized its columns for the old font; size them again.
     window.boundary_panel.confusion.resizeColumnsToContents()
+    restyled = (
+        window.loss_plot.plot_widget,
+        window.boundary_plot.plot_widget,
+        window.misclassified_plot.plot_widget,
+    )
     for plot in window.findChildren(pg.PlotWidget):
-        if plot not in (window.loss_plot.plot_widget, window.boundary_plot.plot_widget):
+        if plot not in restyled:
             style_plot(plot)
 
 

@@ -249,6 +249,15 @@ class LayerItem(QGraphicsItem):
             self.marked_bias = index
             self.update()
 
+    def neuron_at(self, scene_pos: QPointF) -> int | None:
+        """Return the index of the neuron whose circle contains ``scene_pos``, if any."""
+        local = self.mapFromScene(scene_pos)
+        for index in range(self.units):
+            offset = local - QPointF(self.neuron_x, self.column.y(index))
+            if offset.x() ** 2 + offset.y() ** 2 <= self.column.radius**2:
+                return index
+        return None
+
     def bias_at(self, scene_pos: QPointF, tolerance: float) -> int | None:
         """Return the index of the bias marker within ``tolerance`` of ``scene_pos``, if any."""
         if self.role == "input" or not self.has_bias:

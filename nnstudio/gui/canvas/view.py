@@ -1,8 +1,9 @@
 """NetworkCanvas: the view in the centre of the main window where the network is drawn.
 
 Left button: drag a layer to move it, drag from a layer's output handle to
-connect it, click a connection to select it, drag on empty space to select
-with a rubber band, double-click empty space to add a hidden layer. Middle or
+connect it, click a connection to select it, click a neuron to select its
+layer and its row in the Layer panel, drag on empty space to select with a
+rubber band, double-click empty space to add a hidden layer. Middle or
 right button: pan. Wheel: zoom around the cursor. Delete or Backspace: delete
 the selection.
 """
@@ -21,7 +22,7 @@ from PySide6.QtGui import (
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
 from nnstudio.gui.canvas.colors import BACKGROUND, GRID
 from nnstudio.gui.canvas.connections import ConnectionItem
@@ -52,6 +53,8 @@ class NetworkCanvas(QGraphicsView):
 
     Signals:
         layer_selected(str): the name of the one selected layer, "" for none or several.
+        neuron_clicked(str, int): the user clicked a neuron, given by its layer's name
+            and its index from 0; sent after the click has selected the layer.
         message(str): a one-line explanation for the status bar, e.g. why a connection
             was not made.
         scale_changed: the zoom changed, so items drawn at a fixed screen size need a
@@ -59,6 +62,7 @@ class NetworkCanvas(QGraphicsView):
     """
 
     layer_selected = Signal(str)
+    neuron_clicked = Signal(str, int)
     message = Signal(str)
     scale_changed = Signal()
 
@@ -72,6 +76,8 @@ class NetworkCanvas(QGraphicsView):
         self._auto_fit = True  # fit on resize until the user zooms or pans
         self._pan_from: QPoint | None = None
         self._last_selected = ""
+        # the neuron under the last left press, and where the press was
+        self._pressed_neuron: tuple[str, int, QPoint] | None = None
 
         # rendering
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -247,6 +253,9 @@ class NetworkCanvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        self._pressed_neuron = None
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._pressed_neuron = self._neuron_under(event.position().toPoint())
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -274,6 +283,27 @@ class NetworkCanvas(QGraphicsView):
         # A release that ends a rubber band or a click on empty space reaches no item;
         # it still belongs to the canvas, not to the widgets around it.
         event.accept()
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._finish_neuron_click(event.position().toPoint())
+
+    def _neuron_under(self, point: QPoint) -> tuple[str, int, QPoint] | None:
+        item = self.itemAt(point)
+        if not isinstance(item, LayerItem):
+            return None
+        index = item.neuron_at(self.mapToScene(point))
+        return None if index is None else (item.name, index, point)
+
+    def _finish_neuron_click(self, point: QPoint) -> None:
+        """Send neuron_clicked when the press was on a neuron and the mouse barely moved."""
+        pressed, self._pressed_neuron = self._pressed_neuron, None
+        if pressed is None:
+            return
+        name, index, start = pressed
+        # A release after dragging the layer away ends a move, not a click. Qt has
+        # finished changing the selection by the release, so the Layer panel
+        # already shows the clicked layer.
+        if (point - start).manhattanLength() < QApplication.startDragDistance():
+            self.neuron_clicked.emit(name, index)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()

@@ -12,9 +12,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import ArrayLike, NDArray
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from nnstudio.engine.history import History
+from nnstudio.gui.look import current_look
 from nnstudio.gui.plots.style import make_plot_widget, pen, style_plot
 from nnstudio.gui.wrapped_label import WrappedLabel
 
@@ -23,7 +26,9 @@ CONVERGED_COLOUR = "#009e73"  # Okabe-Ito bluish green
 NOT_CONVERGED_COLOUR = "#b2182b"
 # Above this many points, symbols would hide the line and slow the drawing.
 MAX_SYMBOLS = 400
+SYMBOL_SIZE = 6  # pixels in the normal look
 MIN_PLOT_HEIGHT = 100  # pixels, so that the outcome's lines never squeeze the plot away
+TOP_MARGIN = 10  # pixels above the plot in the normal look, as make_plot_widget leaves
 
 
 class MisclassifiedPlot(QWidget):
@@ -45,7 +50,6 @@ class MisclassifiedPlot(QWidget):
         item.setAxisItems({side: WholeNumberAxis(side) for side in ("left", "bottom")})
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "misclassified")
-        style_plot(self.plot_widget)
         # The count differs from the accuracy of the confusion matrix, which uses the
         # weights at the end of the epoch; say so where the user reads the curve.
         self.plot_widget.setToolTip(
@@ -59,9 +63,14 @@ class MisclassifiedPlot(QWidget):
         self._curve.setDownsampling(auto=True, method="peak")
         self._curve.setClipToView(True)
 
-        # outcome of the last run
+        # Outcome of the last run. Bold and colour are set as a font and a palette
+        # role, not a style sheet, because a label with a style sheet keeps its font
+        # when the window's font grows in presentation mode.
         self.outcome_label = WrappedLabel()
         self.outcome_label.setObjectName("perceptronOutcome")
+        bold = QFont()
+        bold.setBold(True)
+        self.outcome_label.setFont(bold)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -70,6 +79,21 @@ class MisclassifiedPlot(QWidget):
 
         self._counts = History()
         self.set_sample_count(1)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Draw again in the current look: axis fonts, curve width and room for the top label."""
+        style_plot(self.plot_widget)
+        self._curve.setPen(pen(CURVE_COLOUR, 2))
+        self._curve.setSymbolSize(SYMBOL_SIZE * current_look().scale)
+
+        # A tick label is centred on its tick, and the top tick (the sample count)
+        # sits a few pixels below the top of the plot. Up to half of its label
+        # therefore reaches above the plot, and the margin there must hold that half.
+        item = self.plot_widget.getPlotItem()
+        left, _top, right, bottom = item.layout.getContentsMargins()
+        overhang = math.ceil(item.getAxis("left").label_overhang())
+        item.layout.setContentsMargins(left, max(TOP_MARGIN, overhang + 2), right, bottom)
 
     def set_sample_count(self, samples: int) -> None:
         """Fit the y axis to 0 .. ``samples``, the range every count lies in."""
@@ -116,7 +140,9 @@ class MisclassifiedPlot(QWidget):
     def set_outcome(self, text: str, converged: bool = False) -> None:
         """Show ``text`` below the plot, in green for a run that converged."""
         colour = CONVERGED_COLOUR if converged else NOT_CONVERGED_COLOUR
-        self.outcome_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        palette = self.outcome_label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+        self.outcome_label.setPalette(palette)
         self.outcome_label.setText(text)
         self.outcome_label.setVisible(bool(text))
 
@@ -127,7 +153,6 @@ class MisclassifiedPlot(QWidget):
         epochs, counts = self._counts.epochs, self._counts.loss
         symbol = "o" if len(epochs) <= MAX_SYMBOLS else None
         self._curve.setSymbol(symbol)
-        self._curve.setSymbolSize(6)
         self._curve.setSymbolBrush(CURVE_COLOUR)
         self._curve.setSymbolPen(CURVE_COLOUR)
         self._curve.setData(epochs.astype(np.float64), counts)
@@ -141,3 +166,20 @@ class WholeNumberAxis(pg.AxisItem):  # type: ignore[misc]
         levels = super().tickSpacing(minVal, maxVal, size)
         whole = [(spacing, offset) for spacing, offset in levels if spacing >= 1]
         return whole or [(1.0, 0.0)]
+
+    def label_overhang(self) -> float:
+        """Return how far a tick label centred on the axis's end reaches past it, in pixels."""
+        font = self.style["tickFont"] or self.font()
+        return QFontMetricsF(font).height() / 2
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        # With the grid shown, pyqtgraph bounds a vertical axis by the view box and
+        # hides every tick label that leaves those bounds, such as the labels of 0
+        # and of the sample count near the ends once the font grows. Extending the
+        # bounds by half a label keeps them. Below, the corner left of the epoch axis
+        # is free, and above, the plot's top margin (see restyle) leaves them room.
+        rect: QRectF = super().boundingRect()
+        if self.orientation == "left":
+            overhang = self.label_overhang()
+            rect = rect.adjusted(0, -overhang, 0, overhang)
+        return rect
