@@ -88,15 +88,7 @@ def end_session(window: MainWindow) -> None:
     stop this, because exiting the application ends every running event loop.
     """
     log.info("SIGTERM received: closing without questions, and the autosave keeps unsaved changes")
-
-    # Without unsaved changes, the close button's path asks nothing. With them it
-    # would ask, so the threads are stopped here and the window layout is not saved.
-    # NOTE: these steps repeat MainWindow.closeEvent without its question, so a step
-    # added there belongs here too.
-    if window.document.is_modified() or not window.close():
-        window.training.shutdown()
-        window.importer.shutdown()
-        window.autosaver.close(keep_changes=True)
+    window.end_session()
     QCoreApplication.exit(0)
 
 

@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("nnstudio"))
         self.document = ProjectDocument(project or default_project(), self)
+        # True once end_session() closes the window without asking
+        self._ending_session = False
 
         # central canvas with a line above it saying whether the drawing is a network
         self.canvas = NetworkCanvas(self.document)
@@ -358,17 +360,34 @@ class MainWindow(QMainWindow):
             recovery.discard()
         return False
 
+    def end_session(self) -> None:
+        """Close without asking about unsaved changes, which the autosave slot then keeps.
+
+        For a session that ends when no one may be there to answer (SIGTERM):
+        the next start offers the kept work back, as after a crash.
+        """
+        self._ending_session = True
+        self.close()
+        # While a close waits for its question, Qt ignores this one, so the work
+        # stops here too. A second stop does nothing.
+        self._stop_work(keep_changes=True)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.confirm_discard():
+        ending = self._ending_session
+        if not ending and not self.files.confirm_discard():
             event.ignore()
             return
-        self.training.shutdown()
-        self.importer.shutdown()
-        self.autosaver.close()
+        self._stop_work(keep_changes=ending)
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         event.accept()
+
+    def _stop_work(self, keep_changes: bool) -> None:
+        """Stop the threads and close the autosave slot, keeping unsaved changes if asked."""
+        self.training.shutdown()
+        self.importer.shutdown()
+        self.autosaver.close(keep_changes=keep_changes)
 
     def _restore_layout(self) -> None:
         settings = QSettings()
