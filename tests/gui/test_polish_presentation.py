@@ -10,10 +10,10 @@ from PySide6.QtGui import QPainter, QPicture
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.gui import dialogs
 from nnstudio.gui.look import Look, set_look
 from nnstudio.gui.main_window import MainWindow
 from tests.conftest import EXAMPLES
+from tests.gui.test_perceptron_training import open_through_menu, press_train
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,13 +32,8 @@ def normal_look() -> Iterator[None]:
 def trained_xor(
     make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, qtbot: object
 ) -> MainWindow:
-    window = make_window()
-    monkeypatch.setattr(dialogs, "ask_open_path", lambda _parent, _folder: XOR)
-    window.files.open_action.trigger()
-    button = window.toolbar.widgetForAction(window.training.train_action)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
-    controller = window.training.controller
-    qtbot.waitUntil(lambda: controller.state == "idle", timeout=60_000)  # type: ignore[attr-defined]
+    window = open_through_menu(make_window, monkeypatch, XOR)
+    press_train(window, qtbot)
     assert "not linearly separable" in window.misclassified_plot.outcome()
     return window
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QHelpEvent, QImage
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
@@ -13,6 +13,7 @@ from nnstudio.gui import dialogs
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.project.model import PERCEPTRON
 from tests.conftest import EXAMPLES
+from tests.gui.test_perceptron_training import press_train
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,13 +33,6 @@ def open_narrow(
     monkeypatch.setattr(dialogs, "ask_open_path", lambda _parent, _folder: XOR)
     window.files.open_action.trigger()
     return window
-
-
-def press_train(window: MainWindow, qtbot: object) -> None:
-    button = window.toolbar.widgetForAction(window.training.train_action)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
-    controller = window.training.controller
-    qtbot.waitUntil(lambda: controller.state == "idle", timeout=60_000)  # type: ignore[attr-defined]
 
 
 def hover(widget: QWidget, point: QPoint) -> None:
