@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from nnstudio.gui import commands, dialogs
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.import_dialog import ImportChoices, ImportDialog
-from nnstudio.gui.threads import start_worker_thread
+from nnstudio.gui.threads import end_worker, start_worker_thread
 from nnstudio.project.csv_dataset import build_dataset, find_problem_rows, suggested_output
 from nnstudio.project.csv_table import CsvError, CsvTable, read_table
 from nnstudio.project.datasets import Dataset
@@ -52,7 +52,7 @@ class TableReader(QObject):
         else:
             self.finished.emit(table)
         finally:
-            QThread.currentThread().quit()
+            end_worker(self)
 
 
 class DataImporter(QObject):

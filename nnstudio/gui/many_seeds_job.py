@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.engine.errors import EngineError
 from nnstudio.engine.multiseed import ManySeedsTrainer
+from nnstudio.gui.threads import end_worker
 
 log = logging.getLogger(__name__)
 
@@ -66,4 +67,4 @@ class ManySeedsJob(QObject):
             # The traceback goes to the log; the message names the error.
             self.failed.emit(f"training stopped by an unexpected error: {error}")
         finally:
-            QThread.currentThread().quit()
+            end_worker(self)

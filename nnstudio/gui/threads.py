@@ -10,6 +10,9 @@ this way while a large CSV file was read on a worker.
 
 So while any worker thread runs, automatic collection is off and the GUI
 thread collects on a timer instead; the worker never collects.
+
+For the same reason no worker object is destroyed in its worker thread: a
+worker that ends hands itself back to the GUI thread (end_worker).
 """
 
 from __future__ import annotations
@@ -66,3 +69,20 @@ def start_worker_thread(thread: QThread) -> None:
 def workers_running() -> int:
     """Return how many threads started here have not finished yet."""
     return 0 if _collector is None else _collector.running
+
+
+def end_worker(worker: QObject) -> None:
+    """Move ``worker`` back to the GUI thread, then end the worker thread it ran in.
+
+    Call it from the worker thread as the last step of the worker's run. While
+    PySide6 6.11 destroys a QObject of a Python class, it takes the GIL while
+    Qt holds the mutex of the object's connections. Destroyed in the worker
+    thread (by deleteLater as the thread finished), a worker deadlocked with
+    the GUI thread, which held the GIL and waited for that mutex to connect a
+    toolbar button: a full test run hung so. Back on the GUI thread, the
+    worker is destroyed there.
+    """
+    application = QCoreApplication.instance()
+    if application is not None:
+        worker.moveToThread(application.thread())
+    QThread.currentThread().quit()

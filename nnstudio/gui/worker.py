@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from nnstudio.engine.errors import EngineError, TrainingDiverged
 from nnstudio.gui.perceptron_run import PerceptronRun, make_run
-from nnstudio.gui.threads import start_worker_thread
+from nnstudio.gui.threads import end_worker, start_worker_thread
 from nnstudio.gui.training_run import (
     RunControl,
     TrainingRun,
@@ -111,7 +111,7 @@ class TrainingWorker(QObject):
         finally:
             # The run loop owns this thread; with it done, let the thread end.
             self._control.end()
-            QThread.currentThread().quit()
+            end_worker(self)
 
     def _train(self) -> str:
         while True:

@@ -8,7 +8,7 @@ import logging
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnstudio.gui.stepthrough.gradient_check import GradientReport, run_gradient_check
-from nnstudio.gui.threads import start_worker_thread
+from nnstudio.gui.threads import end_worker, start_worker_thread
 from nnstudio.project.model import Project
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class _CheckWorker(QObject):
             log.exception("gradient check failed")
             self.finished.emit(GradientReport(error=f"the check failed: {error}"))
         finally:
-            QThread.currentThread().quit()
+            end_worker(self)
 
 
 class GradientJob(QObject):
