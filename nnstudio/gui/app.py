@@ -87,7 +87,7 @@ def end_session(window: MainWindow) -> None:
     A question that is already open, such as the unsaved-changes prompt, cannot
     stop this, because exiting the application ends every running event loop.
     """
-    log.info("SIGTERM received: closing without questions, and the autosave keeps unsaved changes")
+    log.info("SIGTERM received: closing without a question; the autosave keeps unsaved changes")
     window.end_session()
     QCoreApplication.exit(0)
 
