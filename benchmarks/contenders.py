@@ -77,9 +77,9 @@ def step_contender(workload: Workload, dtype: type, blas_threads: int | None) ->
     order, so the step gathers the whole set at the epoch's first batch, as
     it does for the Trainer's new random order. A full batch calls
     FastStep.train(None), as the Trainer does. The batch loss is computed only
-    when asked (the Trainer never asks). reset() assigns the first weights to
-    network.parameters, as a caller may between steps; the next step copies
-    them into the flat weight vector.
+    on request, and the Trainer never requests it. reset() assigns the first
+    weights to network.parameters, as a caller may between steps; the next step
+    copies them into the flat weight vector.
     """
     X, y, rows = dataset(workload)
     network = Network(workload.spec, workload.parameters(), dtype=dtype)

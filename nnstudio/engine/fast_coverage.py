@@ -1,4 +1,4 @@
-"""Which networks, losses and optimizers the fast training step covers.
+"""The coverage of the fast training step: the networks, losses and optimizers it trains.
 
 It covers any graph of dense layers with the hidden activations identity,
 sigmoid, tanh, relu, leaky_relu and abs. The losses it covers are mse and mae

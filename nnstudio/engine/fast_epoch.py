@@ -64,18 +64,24 @@ class EpochBatches:
             self.plans.append(compile(self.X[self.whole :], self.y_rest, rest_pool))
 
     def arrange(self, order: Rows, targets: Callable[[int], Array]) -> None:
-        """Gather the samples in ``order``; ``targets(n)`` gives the targets a batch of n reads.
+        """Gather the samples in ``order``; ``targets(n)`` gives the targets a batch of n reads."""
+        self.source.take(order, 0, self.X, "clip")
+        self.order = order
+        self.gather_targets(targets)
+
+    def gather_targets(self, targets: Callable[[int], Array]) -> None:
+        """Gather the targets again in the arranged order, after they were scaled anew.
 
         The targets differ by batch size (fast_kernels.scaled_targets), so the
         last, smaller batch takes its columns from its own targets.
         """
-        self.source.take(order, 0, self.X, "clip")
-
+        order = self.order
+        if order is None:
+            return
         whole = self.whole
         targets(self.size).take(order[:whole], 1, self.y_whole, "clip")
         if whole < len(order):
             targets(len(order) - whole).take(order[whole:], 1, self.y_rest, "clip")
-        self.order = order
 
     def rows(self, index: int) -> Rows:
         """Return the samples of batch ``index`` in the order arranged last."""

@@ -47,7 +47,7 @@ class BufferPool:
 
     Plans never run at the same time and every step rewrites what it reads,
     except the rows of ones, which no call writes. So every plan compiled
-    with the same pool, for the same network and batch size, asks for the
+    with the same pool, for the same network and batch size, requests the
     same shapes in the same order and gets the same arrays.
     """
 
@@ -67,7 +67,10 @@ class BufferPool:
         if self._next < len(self._arrays):
             array = self._arrays[self._next]
             if array.shape != shape or array.dtype != dtype:
-                raise ValueError(f"the pool holds {array.shape} {array.dtype}, not {shape} {dtype}")
+                raise ValueError(
+                    f"pool array {self._next} is {array.shape} {array.dtype}, expected "
+                    f"{shape} {dtype}: compile each batch size with its own BufferPool"
+                )
         else:
             array = np.empty(shape, dtype)
             if fill is not None:

@@ -142,8 +142,8 @@ class FastStep:
 
         The batches have ``size`` samples, the last one the rest. The first call
         with a new ``order`` array gathers the whole training set in that order
-        (fast_epoch.py), so that the steps on its batches gather nothing; the
-        caller must not change an order's contents after that call.
+        (fast_epoch.py), so that the steps on its batches gather nothing. The
+        caller must therefore not change an order's contents after that call.
         """
         epoch = self._epoch
         if epoch is None or epoch.size != size:
@@ -251,9 +251,8 @@ class FastStep:
             targets = self._scaled_targets(count)
             if targets is not self._y_t:
                 np.copyto(source, targets)
-        epoch = self._epoch
-        if epoch is not None and epoch.order is not None:
-            epoch.arrange(epoch.order, self._source)
+        if self._epoch is not None:
+            self._epoch.gather_targets(self._source)
 
     def _scaled_targets(self, count: int | None) -> Array:
         size = len(self._X_ones) if count is None else count
